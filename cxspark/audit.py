@@ -1,0 +1,167 @@
+"""Run audit: every job appends one row to ``audit.runs``, succeeded or failed.
+
+    with JobRun(spark, settings, "ingest", parameters={"sources": "all"}) as run:
+        run.read("bronze.calls")                 # records the input's Delta version
+        run.tx.append("bronze.calls", df)        # writes are transactional
+        run.count("rows_read", 1234)
+
+On an exception the transaction is rolled back first, then the failure is recorded
+with its one-line message, then the exception propagates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import subprocess
+import uuid
+from pathlib import Path
+from typing import Any
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import types as T
+
+from cxspark import __version__
+from cxspark.config import Settings
+from cxspark.io import TableTransaction, read_table, table_path, table_version
+from cxspark.tables import AUDIT_RUNS
+
+__all__ = ["JobRun", "RUNS_SCHEMA", "code_version"]
+
+log = logging.getLogger(__name__)
+
+RUNS_SCHEMA = T.StructType(
+    [
+        T.StructField("run_id", T.StringType(), False),
+        T.StructField("job", T.StringType(), False),
+        T.StructField("env", T.StringType(), True),
+        T.StructField("started_at", T.TimestampType(), False),
+        T.StructField("ended_at", T.TimestampType(), True),
+        T.StructField("duration_s", T.DoubleType(), True),
+        T.StructField("status", T.StringType(), False),
+        T.StructField("error", T.StringType(), True),
+        T.StructField("config_hash", T.StringType(), True),
+        T.StructField("code_version", T.StringType(), True),
+        T.StructField("parameters", T.MapType(T.StringType(), T.StringType()), True),
+        T.StructField(
+            "inputs",
+            T.ArrayType(
+                T.StructType(
+                    [T.StructField("table", T.StringType()), T.StructField("version", T.LongType())]
+                )
+            ),
+            True,
+        ),
+        T.StructField(
+            "outputs",
+            T.ArrayType(
+                T.StructType(
+                    [
+                        T.StructField("table", T.StringType()),
+                        T.StructField("version_before", T.LongType()),
+                        T.StructField("version_after", T.LongType()),
+                        T.StructField("rows_written", T.LongType()),
+                    ]
+                )
+            ),
+            True,
+        ),
+        T.StructField("row_counts", T.MapType(T.StringType(), T.LongType()), True),
+    ]
+)
+
+
+def code_version() -> str:
+    """Package version plus the git commit when running from a checkout."""
+    env = os.environ.get("CXSPARK_CODE_VERSION")
+    if env:
+        return env
+    try:
+        sha = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=Path(__file__).resolve().parent,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        ).stdout.strip()
+        return f"{__version__}+g{sha}" if sha else __version__
+    except (OSError, subprocess.SubprocessError):
+        return __version__
+
+
+class JobRun:
+    """Context manager around one job run: transaction, inputs, counts and the audit row."""
+
+    def __init__(
+        self,
+        spark: SparkSession,
+        settings: Settings,
+        job: str,
+        *,
+        parameters: dict[str, Any] | None = None,
+    ) -> None:
+        self.spark = spark
+        self.settings = settings
+        self.job = job
+        self.run_id = f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}-{job}-{uuid.uuid4().hex[:8]}"
+        self.parameters = {k: str(v) for k, v in (parameters or {}).items()}
+        self.tx = TableTransaction(spark, settings)
+        self.inputs: dict[str, int | None] = {}
+        self.counts: dict[str, int] = {}
+        self.started_at = dt.datetime.now(dt.UTC)
+        self.status = "running"
+        self.error: str | None = None
+
+    def __enter__(self) -> JobRun:
+        log.info("run %s started", self.run_id)
+        return self
+
+    def read(self, name: str) -> DataFrame:
+        """Read an input table at its current version and record that version."""
+        version = table_version(self.spark, self.settings, name)
+        df = read_table(self.spark, self.settings, name, version)
+        self.inputs[name] = version
+        return df
+
+    def count(self, key: str, value: int) -> None:
+        self.counts[key] = self.counts.get(key, 0) + int(value)
+
+    def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> None:
+        if exc is None:
+            self.status = "succeeded"
+        else:
+            self.status = "failed"
+            self.error = " ".join(str(exc).split())[:2000] or type(exc).__name__
+            try:
+                self.tx.rollback()
+            except Exception as rb:
+                self.error = f"{self.error} | rollback failed: {rb}"
+        self._write_row()
+
+    def _write_row(self) -> None:
+        ended = dt.datetime.now(dt.UTC)
+        row = (
+            self.run_id,
+            self.job,
+            self.settings.env,
+            self.started_at,
+            ended,
+            (ended - self.started_at).total_seconds(),
+            self.status,
+            self.error,
+            self.settings.fingerprint(),
+            code_version(),
+            self.parameters,
+            [(t, v) for t, v in sorted(self.inputs.items())],
+            [
+                (w.table, w.version_before, w.version_after, w.rows_written)
+                for w in self.tx.writes.values()
+                if w.version_after is not None and self.status == "succeeded"
+            ],
+            self.counts,
+        )
+        df = self.spark.createDataFrame([row], RUNS_SCHEMA)
+        df.write.format("delta").mode("append").save(table_path(self.settings, AUDIT_RUNS))
+        log.info("run %s %s", self.run_id, self.status)

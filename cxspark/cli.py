@@ -1,0 +1,179 @@
+"""The ``cxspark`` command line: one sub-command per job, plus ``pipeline``.
+
+    cxspark generate --customers 10000 --seed 7
+    cxspark ingest --source calls --source web
+    cxspark pipeline --generate
+
+``jobs/<job>.py`` are the same commands for ``spark-submit``.  Errors a user can fix are
+printed as one line, ``cxspark <job>: error: ...``, with exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from cxspark.config import Settings, load_settings
+from cxspark.errors import CxsparkError
+
+__all__ = ["main", "JOBS", "Job"]
+
+log = logging.getLogger("cxspark")
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    help: str
+    add_arguments: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace, Settings, Any], dict[str, Any]]
+
+
+# -- generate ------------------------------------------------------------------------------
+def _generate_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--customers", type=int, help="number of customers (default from config)")
+    p.add_argument("--seed", type=int, help="random seed (default from config)")
+    p.add_argument("--months", type=int, help="months of activity to simulate")
+    p.add_argument("--workers", type=int, help="worker processes (default: all cores)")
+    p.add_argument("--output", help="landing folder to write (default: the configured landing folder)")
+    p.add_argument("--force", action="store_true", help="write even if the folder already holds files")
+
+
+def _run_generate(args: argparse.Namespace, settings: Settings, run: Any) -> dict[str, Any]:
+    from cxspark.generate_job import run_generate
+
+    return run_generate(
+        settings,
+        output=args.output,
+        customers=args.customers,
+        seed=args.seed,
+        months=args.months,
+        workers=args.workers,
+        force=args.force,
+        run=run,
+    )
+
+
+# -- ingest --------------------------------------------------------------------------------
+def _ingest_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--source",
+        action="append",
+        dest="sources",
+        help="ingest only this source (repeatable; default: every source)",
+    )
+
+
+def _run_ingest(args: argparse.Namespace, settings: Settings, run: Any) -> dict[str, Any]:
+    from cxspark.ingest import run_ingest
+
+    summary = run_ingest(run, args.sources)
+    return asdict(summary)
+
+
+JOBS: dict[str, Job] = {
+    j.name: j
+    for j in (
+        Job("generate", "write synthetic landing files with ground truth", _generate_args, _run_generate),
+        Job("ingest", "landing files -> bronze Delta tables and quarantine", _ingest_args, _run_ingest),
+    )
+}
+
+# The order `pipeline` runs the jobs that read the lakehouse.
+PIPELINE: list[str] = ["ingest"]
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--env", help="config environment: conf/<env>.yaml (default $CXSPARK_ENV or local)")
+    p.add_argument("--conf-dir", help="config folder (default $CXSPARK_CONF_DIR or ./conf)")
+    p.add_argument("--lakehouse", help="lakehouse root (overrides lakehouse.root)")
+    p.add_argument("--landing", help="landing folder (overrides lakehouse.landing)")
+    p.add_argument("--json", action="store_true", help="print the job summary as JSON")
+    p.add_argument("-v", "--verbose", action="store_true", help="log more")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cxspark", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="job", metavar="<job>", required=True)
+    for job in JOBS.values():
+        p = sub.add_parser(job.name, help=job.help, description=job.help)
+        _common(p)
+        job.add_arguments(p)
+    p = sub.add_parser("pipeline", help="run every job in order", description="Run " + " -> ".join(PIPELINE))
+    _common(p)
+    p.add_argument("--generate", action="store_true", help="generate synthetic landing data first")
+    for job in PIPELINE:
+        JOBS[job].add_arguments(p)
+    p.set_defaults(customers=None, seed=None, months=None, workers=None, output=None, force=False)
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides: dict[str, Any] = {}
+    if args.lakehouse:
+        overrides.setdefault("lakehouse", {})["root"] = args.lakehouse
+    if args.landing:
+        overrides.setdefault("lakehouse", {})["landing"] = args.landing
+    return load_settings(args.env, args.conf_dir, overrides=overrides)
+
+
+def _print(job: str, summary: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        print(json.dumps({"job": job, **summary}, default=str, sort_keys=True))
+        return
+    print(f"== {job}")
+    for key, value in summary.items():
+        if isinstance(value, dict) and value and all(isinstance(v, dict) for v in value.values()):
+            print(f"  {key}:")
+            for k, v in value.items():
+                print(f"    {k}: " + ", ".join(f"{a}={b}" for a, b in v.items()))
+        else:
+            print(f"  {key}: {value}")
+
+
+def _run_jobs(names: list[str], args: argparse.Namespace, settings: Settings) -> None:
+    from cxspark.audit import JobRun
+    from cxspark.io import check_lakehouse
+    from cxspark.session import start_session
+
+    spark = start_session(settings)
+    check_lakehouse(spark, settings)
+    for name in names:
+        job = JOBS[name]
+        params = {k: v for k, v in vars(args).items() if v not in (None, False) and k not in {"job", "json"}}
+        started = time.monotonic()
+        with JobRun(spark, settings, name, parameters=params) as run:
+            summary = job.run(args, settings, run)
+        summary = {"run_id": run.run_id, **summary, "seconds": round(time.monotonic() - started, 1)}
+        _print(name, summary, args.json)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("py4j").setLevel(logging.WARNING)
+    try:
+        settings = _settings(args)
+        names = (["generate"] if args.generate else []) + PIPELINE if args.job == "pipeline" else [args.job]
+        _run_jobs(names, args, settings)
+        if not args.json:
+            root = Path(settings.lakehouse.root)
+            print(f"\nDone. Delta tables are under {root}/<layer>/<table>; run history in {root}/audit/runs.")
+        return 0
+    except CxsparkError as exc:
+        print(f"cxspark {args.job}: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

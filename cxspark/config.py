@@ -1,0 +1,304 @@
+"""Typed settings: ``conf/base.yaml``, then ``conf/<env>.yaml``, then environment variables.
+
+Every layer is checked as it is read, so an unknown key or a bad value is reported with
+the file (or variable) it came from and the dotted field path::
+
+    >>> settings = load_settings("local")            # doctest: +SKIP
+    >>> settings.lakehouse.root
+    './lakehouse'
+
+Environment overrides use ``CXSPARK__`` plus the field path with ``__`` between levels,
+for example ``CXSPARK__SPARK__MASTER=spark://host:7077`` or
+``CXSPARK__LAKEHOUSE__ROOT=s3a://bucket/cx``.  Values are parsed as YAML scalars.
+Secrets never live in files: the pseudonymisation key is read from the variable named by
+``privacy.key_env`` (``CXSPARK_HMAC_KEY`` by default).
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import hashlib
+import json
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from cxspark.errors import ConfigError
+
+__all__ = [
+    "Settings",
+    "load_settings",
+    "default_conf_dir",
+    "ENV_PREFIX",
+]
+
+ENV_PREFIX = "CXSPARK__"
+ENV_NAME_VAR = "CXSPARK_ENV"
+CONF_DIR_VAR = "CXSPARK_CONF_DIR"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class LakehouseSettings(_Strict):
+    root: str = "./lakehouse"
+    landing: str | None = Field(
+        default=None, description="Raw landing folder; default <root>/landing."
+    )
+    check_writable: bool = True
+
+    @field_validator("root")
+    @classmethod
+    def _non_empty(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("must not be empty")
+        return v
+
+    @property
+    def landing_dir(self) -> str:
+        return self.landing or join_uri(self.root, "landing")
+
+
+class SparkSettings(_Strict):
+    master: str | None = Field(
+        default="local[*]",
+        description="Spark master; null leaves it to spark-submit.",
+    )
+    app_name: str = "cxspark"
+    log_level: Literal["ALL", "DEBUG", "INFO", "WARN", "ERROR", "FATAL", "OFF"] = "WARN"
+    delta_package: str = Field(
+        default="auto",
+        description=(
+            "'auto' = io.delta:delta-spark_<spark major.minor>_2.13:<installed delta-spark>; "
+            "'provided' = the cluster already has Delta on its classpath; or a Maven coordinate."
+        ),
+    )
+    ivy_dir: str | None = Field(
+        default=".ivy", description="Ivy cache the install step fills; jobs then run offline."
+    )
+    conf: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("conf", mode="before")
+    @classmethod
+    def _stringify(cls, v: Any) -> Any:
+        if isinstance(v, Mapping):
+            return {str(k): _conf_value(val) for k, val in v.items()}
+        return v
+
+
+def _conf_value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return str(v)
+
+
+class GenerateSettings(_Strict):
+    customers: int = Field(default=2000, ge=1)
+    seed: int = 42
+    start_date: dt.date = dt.date(2025, 1, 1)
+    months: int = Field(default=6, ge=1, le=24)
+    chunk_size: int = Field(default=10_000, ge=100)
+    workers: int | None = Field(default=None, ge=1)
+    noise: dict[str, float] = Field(default_factory=dict)
+
+
+class SurveyFraudSettings(_Strict):
+    min_submissions: int = Field(default=5, ge=2)
+    window_minutes: int = Field(default=10, ge=1)
+
+
+class IngestSettings(_Strict):
+    empty_files: Literal["fail", "skip"] = "fail"
+    max_bad_ratio: float = Field(default=0.5, gt=0, le=1)
+    min_lines_for_ratio: int = Field(default=20, ge=1)
+    survey_fraud: SurveyFraudSettings = SurveyFraudSettings()
+
+
+class PrivacySettings(_Strict):
+    key_env: str = "CXSPARK_HMAC_KEY"
+    require_key: bool = False
+
+
+class PathsSettings(_Strict):
+    activities: str = Field(default="activities.yaml", description="relative to the conf dir")
+
+
+class Settings(_Strict):
+    env: str = "local"
+    conf_dir: str = "conf"
+    lakehouse: LakehouseSettings = LakehouseSettings()
+    spark: SparkSettings = SparkSettings()
+    generate: GenerateSettings = GenerateSettings()
+    ingest: IngestSettings = IngestSettings()
+    privacy: PrivacySettings = PrivacySettings()
+    paths: PathsSettings = PathsSettings()
+
+    def conf_path(self, relative: str) -> Path:
+        """A file in the config folder (blueprints, activity vocabulary)."""
+        return Path(self.conf_dir) / relative
+
+    def fingerprint(self) -> str:
+        """A stable hash of the effective settings, recorded with every run."""
+        payload = self.model_dump(mode="json", exclude={"conf_dir"})
+        blob = json.dumps(payload, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def join_uri(base: str, *parts: str) -> str:
+    """Join path segments onto a local path or a URI without touching the scheme."""
+    out = base.rstrip("/")
+    for p in parts:
+        out = f"{out}/{p.strip('/')}"
+    return out
+
+
+def default_conf_dir() -> Path:
+    """``$CXSPARK_CONF_DIR`` or ``./conf``."""
+    return Path(os.environ.get(CONF_DIR_VAR, "conf"))
+
+
+def _read_yaml(path: Path, *, required: bool) -> dict[str, Any]:
+    if not path.exists():
+        if required:
+            raise ConfigError(f"config file {path} not found")
+        return {}
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError(f"config file {path}{where}: malformed YAML: {problem}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"config file {path}: top level must be a mapping, got {type(data).__name__}")
+    return data
+
+
+def _env_overrides(environ: Mapping[str, str]) -> tuple[dict[str, Any], dict[tuple[str, ...], str]]:
+    tree: dict[str, Any] = {}
+    origin: dict[tuple[str, ...], str] = {}
+    for name, raw in sorted(environ.items()):
+        if not name.startswith(ENV_PREFIX):
+            continue
+        path = tuple(p.lower() for p in name[len(ENV_PREFIX) :].split("__") if p)
+        if not path:
+            continue
+        if path[:2] == ("spark", "conf") and len(path) > 2:
+            # Spark conf keys contain dots and case: CXSPARK__SPARK__CONF__spark.sql.shuffle.partitions
+            path = ("spark", "conf", name[len(ENV_PREFIX) :].split("__", 2)[2])
+        try:
+            value = yaml.safe_load(raw) if raw.strip() else None
+        except yaml.YAMLError:
+            value = raw
+        node = tree
+        for key in path[:-1]:
+            node = node.setdefault(key, {})
+            if not isinstance(node, dict):
+                raise ConfigError(f"environment variable {name}: conflicts with another override")
+        node[path[-1]] = value
+        origin[path] = f"environment variable {name}"
+    return tree, origin
+
+
+def _merge(
+    base: dict[str, Any],
+    layer: dict[str, Any],
+    origin: dict[tuple[str, ...], str],
+    source: str,
+    prefix: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    out = copy.deepcopy(base)
+    for key, value in layer.items():
+        path = (*prefix, str(key))
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value, origin, source, path)
+        else:
+            out[key] = copy.deepcopy(value)
+            _record(origin, path, value, source)
+    return out
+
+
+def _record(origin: dict[tuple[str, ...], str], path: tuple[str, ...], value: Any, source: str) -> None:
+    origin[path] = source
+    if isinstance(value, dict):
+        for k, v in value.items():
+            _record(origin, (*path, str(k)), v, source)
+
+
+def _origin_of(loc: tuple[str, ...], origin: dict[tuple[str, ...], str]) -> str:
+    for n in range(len(loc), 0, -1):
+        if loc[:n] in origin:
+            return origin[loc[:n]]
+    return "defaults"
+
+
+def _validation_message(exc: ValidationError, origin: dict[tuple[str, ...], str]) -> str:
+    err = exc.errors()[0]
+    loc = tuple(str(p) for p in err["loc"])
+    field = ".".join(loc)
+    where = _origin_of(loc, origin)
+    if err["type"] == "extra_forbidden":
+        return f"{where}: unknown field '{field}'{_suggestion(loc)}"
+    more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
+    return f"{where}: field '{field}': {err['msg']}{more}"
+
+
+def _suggestion(loc: tuple[str, ...]) -> str:
+    import difflib
+
+    model: type[BaseModel] | None = Settings
+    for part in loc[:-1]:
+        field = model.model_fields.get(part) if model else None
+        ann = field.annotation if field else None
+        model = ann if isinstance(ann, type) and issubclass(ann, BaseModel) else None
+    if model is None:
+        return ""
+    close = difflib.get_close_matches(loc[-1], list(model.model_fields), n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def load_settings(
+    env: str | None = None,
+    conf_dir: str | Path | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Settings:
+    """Load and validate settings for ``env`` (default ``$CXSPARK_ENV`` or ``local``).
+
+    ``overrides`` is a nested mapping applied last (used by the command line for
+    options such as ``--lakehouse``).  Raises :class:`ConfigError` naming the file or
+    variable and the field for anything missing, unknown or invalid.
+    """
+    environ = os.environ if environ is None else environ
+    env = env or environ.get(ENV_NAME_VAR) or "local"
+    conf = Path(conf_dir) if conf_dir is not None else Path(environ.get(CONF_DIR_VAR, "conf"))
+    if not conf.is_dir():
+        raise ConfigError(f"config folder {conf} not found (set {CONF_DIR_VAR} or pass --conf-dir)")
+    origin: dict[tuple[str, ...], str] = {}
+    base_file = conf / "base.yaml"
+    env_file = conf / f"{env}.yaml"
+    merged = _merge({}, _read_yaml(base_file, required=True), origin, f"config file {base_file}")
+    if not env_file.exists():
+        known = sorted(p.stem for p in conf.glob("*.yaml") if p.stem not in {"base", "activities"})
+        raise ConfigError(f"config file {env_file} not found: unknown environment '{env}' (known: {', '.join(known)})")
+    merged = _merge(merged, _read_yaml(env_file, required=True), origin, f"config file {env_file}")
+    env_tree, env_origin = _env_overrides(environ)
+    merged = _merge(merged, env_tree, origin, "environment")
+    origin.update(env_origin)
+    if overrides:
+        merged = _merge(merged, dict(overrides), origin, "command line")
+    merged["env"] = env
+    merged["conf_dir"] = str(conf)
+    try:
+        return Settings.model_validate(merged)
+    except ValidationError as exc:
+        raise ConfigError(_validation_message(exc, origin)) from None

@@ -1,0 +1,109 @@
+"""The ``generate`` job: synthetic landing files from config and command-line options.
+
+The generator itself is pure Python (``cxspark.generate``); this module maps settings to
+it and protects a landing folder that holds other data.  Generating again with the same
+parameters into the same folder is a no-op; other parameters need ``--force``, which
+first removes the previously generated files (only files listed in its manifest).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+from pathlib import Path
+from typing import Any
+
+from cxspark.config import Settings
+from cxspark.errors import InputError
+
+__all__ = ["run_generate"]
+
+log = logging.getLogger(__name__)
+
+MANIFEST = "manifest.json"
+
+
+def _local_dir(uri: str) -> Path:
+    if "://" in uri and not uri.startswith("file://"):
+        raise InputError(
+            f"landing folder {uri}: the generator writes local files; generate into a local "
+            "folder with --output and copy it to the cluster's storage"
+        )
+    return Path(uri.removeprefix("file://"))
+
+
+def run_generate(
+    settings: Settings,
+    *,
+    output: str | None = None,
+    customers: int | None = None,
+    seed: int | None = None,
+    months: int | None = None,
+    workers: int | None = None,
+    force: bool = False,
+    run: Any = None,
+) -> dict[str, Any]:
+    from cxspark.generate import GeneratorSettings, NoiseSettings, generate
+
+    g = settings.generate
+    try:
+        gen = GeneratorSettings(
+            customers=customers if customers is not None else g.customers,
+            seed=seed if seed is not None else g.seed,
+            start_date=g.start_date,
+            months=months if months is not None else g.months,
+            chunk_size=g.chunk_size,
+            noise=NoiseSettings(**g.noise),
+        )
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"generate settings: {exc}") from None
+    target = _local_dir(output or settings.lakehouse.landing_dir)
+    wanted = {
+        "seed": gen.seed,
+        "customers": gen.customers,
+        "months": gen.months,
+        "start_date": gen.start_date.isoformat(),
+        "chunk_size": gen.chunk_size,
+    }
+    manifest_path = target / MANIFEST
+    if manifest_path.exists():
+        old = json.loads(manifest_path.read_text())
+        same = all(str(old.get(k)) == str(v) for k, v in wanted.items()) and old.get("noise") == gen.noise.to_dict()
+        if same and not force:
+            log.warning("landing folder %s already holds this data set; nothing to generate", target)
+            result = {"landing": str(target), "generated": False, **wanted}
+            _count(run, old)
+            return result
+        if not force:
+            raise InputError(
+                f"landing folder {target} holds data generated with other parameters "
+                f"(seed {old.get('seed')}, {old.get('customers')} customers); use --force to replace it"
+            )
+        _remove_generated(target, old)
+    elif target.exists() and any(p for p in target.iterdir() if not p.name.startswith(".")) and not force:
+        raise InputError(f"landing folder {target} is not empty and was not written by the generator; use --force")
+    summary = generate(target, gen, workers=workers or g.workers)
+    out = summary.to_dict()
+    _count(run, out)
+    return {"landing": str(target), "generated": True, **out}
+
+
+def _count(run: Any, manifest: dict[str, Any]) -> None:
+    if run is None:
+        return
+    rows = manifest.get("rows") or manifest.get("row_counts") or {}
+    for source, n in rows.items():
+        if isinstance(n, int):
+            run.count(f"rows_{source}", n)
+
+
+def _remove_generated(target: Path, manifest: dict[str, Any]) -> None:
+    for rel in manifest.get("files", []):
+        p = target / rel
+        if p.is_file():
+            p.unlink()
+    truth = target / "_truth"
+    if truth.is_dir():
+        shutil.rmtree(truth)
+    (target / MANIFEST).unlink(missing_ok=True)

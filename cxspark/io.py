@@ -1,0 +1,206 @@
+"""All reads and writes of lakehouse tables, and the all-or-nothing job transaction.
+
+Delta commits one table at a time.  A job that writes several tables does it through a
+:class:`TableTransaction`: it remembers each table's version before the job first
+touched it, and if the job fails it restores every touched table to that version (or
+removes a table the job created), so a failed job leaves the lakehouse as it was::
+
+    with TableTransaction(spark, settings) as tx:
+        tx.append("bronze.calls", calls_df)
+        tx.append("bronze.quarantine", bad_df)
+    # an exception inside the block rolls both back, then propagates
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from pyspark.sql import DataFrame, SparkSession
+
+from cxspark.config import Settings
+from cxspark.errors import LakehouseError, RollbackError, TableError
+from cxspark.tables import spec, table_path
+
+__all__ = [
+    "TableTransaction",
+    "TableWrite",
+    "read_table",
+    "table_exists",
+    "table_version",
+    "check_lakehouse",
+    "hadoop_fs",
+]
+
+log = logging.getLogger(__name__)
+
+
+def hadoop_fs(spark: SparkSession, uri: str) -> tuple[Any, Any]:
+    """The Hadoop FileSystem for ``uri`` and the Path object (works for file, hdfs, s3a, abfs ...)."""
+    jvm = spark.sparkContext._jvm
+    assert jvm is not None
+    path = jvm.org.apache.hadoop.fs.Path(uri)
+    fs = path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
+    return fs, path
+
+
+def check_lakehouse(spark: SparkSession, settings: Settings) -> None:
+    """Fail fast, naming the root, when the lakehouse cannot be created or written."""
+    root = settings.lakehouse.root
+    try:
+        fs, path = hadoop_fs(spark, root)
+        fs.mkdirs(path)
+        if settings.lakehouse.check_writable:
+            probe = spark.sparkContext._jvm.org.apache.hadoop.fs.Path(f"{root.rstrip('/')}/.cxspark-write-probe")
+            out = fs.create(probe, True)
+            out.close()
+            fs.delete(probe, False)
+    except Exception as exc:  # py4j wraps the Java exception
+        reason = _java_message(exc)
+        raise LakehouseError(f"lakehouse root {root} is not reachable or not writable: {reason}") from None
+
+
+def _java_message(exc: Exception) -> str:
+    java = getattr(exc, "java_exception", None)
+    if java is not None:
+        return f"{java.getClass().getSimpleName()}: {java.getMessage()}"
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+def table_exists(spark: SparkSession, settings: Settings, name: str) -> bool:
+    from delta.tables import DeltaTable
+
+    return bool(DeltaTable.isDeltaTable(spark, table_path(settings, name)))
+
+
+def table_version(spark: SparkSession, settings: Settings, name: str) -> int | None:
+    """Latest Delta version of a table, or None when it does not exist yet."""
+    if not table_exists(spark, settings, name):
+        return None
+    from delta.tables import DeltaTable
+
+    row = DeltaTable.forPath(spark, table_path(settings, name)).history(1).select("version").first()
+    return int(row["version"]) if row else None
+
+
+def read_table(spark: SparkSession, settings: Settings, name: str, version: int | None = None) -> DataFrame:
+    """Read a logical table (optionally at a Delta version); fails naming the table if absent."""
+    path = table_path(settings, name)
+    if not table_exists(spark, settings, name):
+        raise TableError(f"table {name} does not exist at {path}; run the job that writes it first")
+    reader = spark.read.format("delta")
+    if version is not None:
+        reader = reader.option("versionAsOf", version)
+    return reader.load(path)
+
+
+@dataclass
+class TableWrite:
+    """What a transaction did to one table."""
+
+    table: str
+    version_before: int | None
+    version_after: int | None = None
+    rows_written: int = 0
+    operations: list[str] = field(default_factory=list)
+
+
+class TableTransaction:
+    """Writes to several Delta tables that succeed together or are rolled back together."""
+
+    def __init__(self, spark: SparkSession, settings: Settings) -> None:
+        self.spark = spark
+        self.settings = settings
+        self.writes: dict[str, TableWrite] = {}
+        self._our_versions: dict[str, set[int]] = {}
+
+    def __enter__(self) -> TableTransaction:
+        return self
+
+    def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> None:
+        if exc is not None:
+            self.rollback()
+
+    # -- writes -------------------------------------------------------------------------
+    def _touch(self, name: str) -> TableWrite:
+        spec(name)  # unknown names fail here, before anything is written
+        if name not in self.writes:
+            self.writes[name] = TableWrite(name, table_version(self.spark, self.settings, name))
+        return self.writes[name]
+
+    def _committed(self, name: str, operation: str) -> None:
+        w = self.writes[name]
+        from delta.tables import DeltaTable
+
+        row = DeltaTable.forPath(self.spark, table_path(self.settings, name)).history(1).first()
+        assert row is not None
+        w.version_after = int(row["version"])
+        metrics = row["operationMetrics"] or {}
+        w.rows_written += int(metrics.get("numOutputRows", 0) or 0)
+        w.operations.append(operation)
+        self._our_versions.setdefault(name, set()).add(w.version_after)
+
+    def append(self, name: str, df: DataFrame, *, partition_by: list[str] | None = None) -> None:
+        self._touch(name)
+        writer = df.write.format("delta").mode("append")
+        if partition_by:
+            writer = writer.partitionBy(*partition_by)
+        writer.save(table_path(self.settings, name))
+        self._committed(name, "append")
+
+    def replace_where(self, name: str, df: DataFrame, condition: str) -> None:
+        """Atomically replace the rows matching ``condition`` with ``df`` (idempotent re-runs)."""
+        w = self._touch(name)
+        path = table_path(self.settings, name)
+        if w.version_before is None and name not in self._our_versions:
+            df.write.format("delta").mode("append").save(path)
+        else:
+            df.write.format("delta").mode("overwrite").option("replaceWhere", condition).save(path)
+        self._committed(name, "replace_where")
+
+    def merge(self, name: str, df: DataFrame, on: list[str], *, update: bool = False) -> None:
+        """Insert rows whose key is new (and update matches when ``update``): a MERGE."""
+        from delta.tables import DeltaTable
+
+        w = self._touch(name)
+        path = table_path(self.settings, name)
+        if w.version_before is None and name not in self._our_versions:
+            df.write.format("delta").mode("append").save(path)
+        else:
+            cond = " AND ".join(f"t.`{c}` <=> s.`{c}`" for c in on)
+            m = DeltaTable.forPath(self.spark, path).alias("t").merge(df.alias("s"), cond)
+            if update:
+                m = m.whenMatchedUpdateAll()
+            m.whenNotMatchedInsertAll().execute()
+        self._committed(name, "merge")
+
+    # -- rollback -----------------------------------------------------------------------
+    def rollback(self) -> None:
+        """Put every touched table back to its version before this transaction."""
+        problems: list[str] = []
+        for name, w in self.writes.items():
+            ours = self._our_versions.get(name)
+            if not ours:
+                continue
+            try:
+                self._restore(name, w, ours)
+            except Exception as exc:  # keep rolling back the others
+                problems.append(f"{name}: {_java_message(exc)}")
+        if problems:
+            raise RollbackError("could not roll back " + "; ".join(problems))
+
+    def _restore(self, name: str, w: TableWrite, ours: set[int]) -> None:
+        path = table_path(self.settings, name)
+        current = table_version(self.spark, self.settings, name)
+        if current is not None and current not in ours:
+            raise RollbackError(
+                f"table {name} has version {current} written by someone else after this job; not restored"
+            )
+        if w.version_before is None:
+            fs, p = hadoop_fs(self.spark, path)
+            fs.delete(p, True)
+            log.warning("rolled back: removed table %s created by the failed job", name)
+        else:
+            self.spark.sql(f"RESTORE TABLE delta.`{path}` TO VERSION AS OF {w.version_before}")
+            log.warning("rolled back: restored %s to version %s", name, w.version_before)

@@ -1,0 +1,95 @@
+"""The one place a Spark session is configured.
+
+Library code never creates a session; entry points (the command line, ``jobs/*.py``,
+tests, notebooks) call :func:`spark_builder` and decide when to ``getOrCreate()``::
+
+    >>> from cxspark.config import load_settings          # doctest: +SKIP
+    >>> spark = start_session(load_settings("local"))      # doctest: +SKIP
+
+Under ``spark-submit`` the master and any ``--conf`` given there win: the builder only
+fills what is not set already.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import os
+from pathlib import Path
+
+from pyspark.sql import SparkSession
+
+from cxspark.config import Settings
+
+__all__ = ["spark_builder", "start_session", "delta_coordinate", "under_spark_submit", "SESSION_DEFAULTS"]
+
+# Always on: Delta, UTC everywhere, no surprises from the local time zone of a machine.
+SESSION_DEFAULTS: dict[str, str] = {
+    "spark.sql.extensions": "io.delta.sql.DeltaSparkSessionExtension",
+    "spark.sql.catalog.spark_catalog": "org.apache.spark.sql.delta.catalog.DeltaCatalog",
+    "spark.sql.session.timeZone": "UTC",
+    "spark.databricks.delta.schema.autoMerge.enabled": "false",
+}
+
+
+def delta_coordinate() -> str:
+    """Maven coordinate of the Delta jar matching the installed pyspark and delta-spark."""
+    import pyspark
+
+    spark_mm = ".".join(pyspark.__version__.split(".")[:2])
+    delta_version = importlib.metadata.version("delta-spark")
+    return f"io.delta:delta-spark_{spark_mm}_2.13:{delta_version}"
+
+
+def under_spark_submit() -> bool:
+    """True when this Python process was started by ``spark-submit``.
+
+    spark-submit starts the JVM first and hands the Python process its gateway port; the
+    master, jars and confs given to spark-submit then stay as they are.
+    """
+    return "PYSPARK_GATEWAY_PORT" in os.environ
+
+
+def spark_builder(settings: Settings) -> SparkSession.Builder:
+    """A builder with Delta, the master and every Spark conf from ``settings``."""
+    s = settings.spark
+    builder = SparkSession.builder.appName(s.app_name)
+    submitted = under_spark_submit()
+    if s.master and not submitted:
+        builder = builder.master(s.master)
+    for key, value in SESSION_DEFAULTS.items():
+        builder = builder.config(key, value)
+    if s.delta_package != "provided" and not submitted:
+        coordinate = delta_coordinate() if s.delta_package == "auto" else s.delta_package
+        builder = builder.config("spark.jars.packages", coordinate)
+        if s.ivy_dir:
+            builder = builder.config("spark.jars.ivy", str(Path(s.ivy_dir).resolve()))
+    for key, value in s.conf.items():
+        builder = builder.config(key, value)
+    return builder
+
+
+def start_session(settings: Settings) -> SparkSession:
+    """Entry points only: get or create the session and quieten its logs."""
+    spark = spark_builder(settings).getOrCreate()
+    spark.sparkContext.setLogLevel(settings.spark.log_level)
+    return spark
+
+
+def _fetch_jars() -> None:
+    """Resolve Delta's jars into the configured Ivy cache (the install step calls this)."""
+    from cxspark.config import load_settings
+
+    settings = load_settings()
+    spark = start_session(settings)
+    spark.range(1).count()
+    spark.stop()
+    print(f"Delta jars for {delta_coordinate()} cached in {settings.spark.ivy_dir}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    import sys
+
+    if sys.argv[1:] == ["--fetch-jars"]:
+        _fetch_jars()
+    else:
+        sys.exit("usage: python -m cxspark.session --fetch-jars")

@@ -1,0 +1,63 @@
+"""Logical table names and where they live: the one map from ``layer.name`` to a location.
+
+    >>> from cxspark.tables import TABLES
+    >>> TABLES["bronze.calls"].layer
+    'bronze'
+
+Locations are ``<lakehouse root>/<layer>/<name>``; use :func:`table_path`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cxspark.config import Settings, join_uri
+from cxspark.errors import TableError
+from cxspark.sources import SOURCES
+
+__all__ = ["TableSpec", "TABLES", "table_path", "spec", "BRONZE_QUARANTINE", "AUDIT_RUNS", "AUDIT_INGEST_FILES"]
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    name: str
+    description: str
+    restricted: bool = False
+
+    @property
+    def layer(self) -> str:
+        return self.name.split(".", 1)[0]
+
+    @property
+    def short(self) -> str:
+        return self.name.split(".", 1)[1]
+
+
+BRONZE_QUARANTINE = "bronze.quarantine"
+AUDIT_RUNS = "audit.runs"
+AUDIT_INGEST_FILES = "audit.ingest_files"
+
+_SPECS: list[TableSpec] = [
+    *(
+        TableSpec(s.bronze_table, f"Raw {s.name} records as ingested. {s.description}", restricted=True)
+        for s in SOURCES.values()
+    ),
+    TableSpec(BRONZE_QUARANTINE, "Raw lines that failed parsing or validation, with the reason.", restricted=True),
+    TableSpec(AUDIT_RUNS, "One row per job run: status, inputs, outputs and their Delta versions, counts."),
+    TableSpec(AUDIT_INGEST_FILES, "One row per ingested landing file: batch id and row accounting."),
+]
+
+TABLES: dict[str, TableSpec] = {t.name: t for t in _SPECS}
+
+
+def spec(name: str) -> TableSpec:
+    try:
+        return TABLES[name]
+    except KeyError:
+        raise TableError(f"unknown table '{name}' (known: {', '.join(sorted(TABLES))})") from None
+
+
+def table_path(settings: Settings, name: str) -> str:
+    """Location of a logical table under the lakehouse root."""
+    t = spec(name)
+    return join_uri(settings.lakehouse.root, t.layer, t.short)

@@ -1,0 +1,39 @@
+"""Test fixtures: one SparkSession for the whole run, a fresh lakehouse per test."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+CONF = REPO / "conf"
+
+os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+
+
+def make_settings(tmp_path: Path, **overrides: Any):
+    from cxspark.config import load_settings
+
+    lake: dict[str, Any] = {"root": str(tmp_path / "lakehouse")}
+    lake.update(overrides.pop("lakehouse", {}))
+    return load_settings("test", CONF, environ={}, overrides={"lakehouse": lake, **overrides})
+
+
+@pytest.fixture(scope="session")
+def spark() -> Iterator[Any]:
+    from cxspark.config import load_settings
+    from cxspark.session import start_session
+
+    settings = load_settings("test", CONF, environ={})
+    session = start_session(settings)
+    yield session
+    session.stop()
+
+
+@pytest.fixture
+def settings(tmp_path: Path):
+    return make_settings(tmp_path)
