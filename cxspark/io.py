@@ -137,7 +137,13 @@ class TableTransaction:
         assert row is not None
         w.version_after = int(row["version"])
         metrics = row["operationMetrics"] or {}
-        w.rows_written += int(metrics.get("numOutputRows", 0) or 0)
+        # a replaceWhere or MERGE rewrites whole files: rows copied unchanged are not new rows
+        inserted = int(metrics.get("numOutputRows", 0) or 0) - int(metrics.get("numCopiedRows", 0) or 0)
+        if operation == "merge":
+            inserted = int(metrics.get("numTargetRowsInserted", 0) or 0) + int(
+                metrics.get("numTargetRowsUpdated", 0) or 0
+            )
+        w.rows_written += inserted
         w.operations.append(operation)
         self._our_versions.setdefault(name, set()).add(w.version_after)
 

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import importlib.metadata
 import os
+import re
 from pathlib import Path
 
 from pyspark.sql import SparkSession
 
 from cxspark.config import Settings
 
-__all__ = ["spark_builder", "start_session", "delta_coordinate", "under_spark_submit", "SESSION_DEFAULTS"]
+__all__ = ["spark_builder", "start_session", "delta_coordinate", "cached_jars", "under_spark_submit", "SESSION_DEFAULTS"]
 
 # Always on: Delta, UTC everywhere, no surprises from the local time zone of a machine.
 SESSION_DEFAULTS: dict[str, str] = {
@@ -38,6 +39,37 @@ def delta_coordinate() -> str:
     spark_mm = ".".join(pyspark.__version__.split(".")[:2])
     delta_version = importlib.metadata.version("delta-spark")
     return f"io.delta:delta-spark_{spark_mm}_2.13:{delta_version}"
+
+
+_VERSIONED_JAR = re.compile(r"^(?P<artifact>.+?)-\d[\w.\-]*\.jar$")
+
+
+def _artifact(jar_name: str) -> str:
+    m = _VERSIONED_JAR.match(jar_name)
+    return m.group("artifact") if m else jar_name
+
+
+def cached_jars(ivy_dir: str, coordinate: str) -> list[str]:
+    """Jars of ``coordinate`` and its dependencies in the Ivy cache, minus what Spark ships.
+
+    The install step resolves the coordinate once into ``<ivy_dir>/jars`` (named
+    ``<org>_<artifact>-<version>.jar``).  Adding those jars by path needs no network and
+    no resolution at start-up; a library Spark already ships is not added twice.  Returns
+    an empty list when the coordinate's own jar is not cached.
+    """
+    import pyspark
+
+    folder = Path(ivy_dir) / "jars"
+    org, artifact, version = coordinate.split(":")
+    if not (folder / f"{org}_{artifact}-{version}.jar").is_file():
+        return []
+    shipped = {_artifact(p.name) for p in (Path(pyspark.__file__).parent / "jars").glob("*.jar")}
+    keep = []
+    for jar in sorted(folder.glob("*.jar")):
+        name = jar.name.split("_", 1)[1] if "_" in jar.name else jar.name
+        if _artifact(name) not in shipped:
+            keep.append(str(jar.resolve()))
+    return keep
 
 
 def under_spark_submit() -> bool:
@@ -60,9 +92,13 @@ def spark_builder(settings: Settings) -> SparkSession.Builder:
         builder = builder.config(key, value)
     if s.delta_package != "provided" and not submitted:
         coordinate = delta_coordinate() if s.delta_package == "auto" else s.delta_package
-        builder = builder.config("spark.jars.packages", coordinate)
-        if s.ivy_dir:
-            builder = builder.config("spark.jars.ivy", str(Path(s.ivy_dir).resolve()))
+        cached = cached_jars(s.ivy_dir, coordinate) if s.ivy_dir else []
+        if cached:
+            builder = builder.config("spark.jars", ",".join(cached))
+        else:
+            builder = builder.config("spark.jars.packages", coordinate)
+            if s.ivy_dir:
+                builder = builder.config("spark.jars.ivy", str(Path(s.ivy_dir).resolve()))
     for key, value in s.conf.items():
         builder = builder.config(key, value)
     return builder

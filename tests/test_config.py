@@ -1,0 +1,97 @@
+"""Config loading and validation: pure Python, no JVM."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from cxspark.config import load_settings
+from cxspark.errors import ConfigError
+from cxspark.tables import table_path
+
+from .conftest import CONF
+
+
+@pytest.fixture
+def conf(tmp_path: Path) -> Path:
+    d = tmp_path / "conf"
+    shutil.copytree(CONF, d)
+    return d
+
+
+def test_layers_apply_in_order(conf):
+    s = load_settings("test", conf, environ={"CXSPARK__LAKEHOUSE__ROOT": "s3a://bucket/cx"})
+    assert s.env == "test"
+    assert s.spark.master == "local[2]"  # from test.yaml over base.yaml
+    assert s.spark.conf["spark.sql.shuffle.partitions"] == "2"
+    assert s.spark.conf["spark.ui.showConsoleProgress"] == "false"  # from base.yaml, stringified
+    assert s.lakehouse.root == "s3a://bucket/cx"  # environment wins
+    assert s.lakehouse.landing_dir == "s3a://bucket/cx/landing"
+    assert table_path(s, "bronze.calls") == "s3a://bucket/cx/bronze/calls"
+
+
+def test_environment_overrides_spark_conf_keys_with_dots(conf):
+    env = {"CXSPARK__SPARK__CONF__spark.sql.shuffle.partitions": "64", "CXSPARK__INGEST__MAX_BAD_RATIO": "0.2"}
+    s = load_settings("test", conf, environ=env)
+    assert s.spark.conf["spark.sql.shuffle.partitions"] == "64"
+    assert s.ingest.max_bad_ratio == 0.2
+
+
+def test_env_name_from_environment(conf):
+    s = load_settings(None, conf, environ={"CXSPARK_ENV": "cluster"})
+    assert s.env == "cluster" and s.spark.master is None and s.privacy.require_key
+
+
+def test_unknown_field_names_file_and_suggests(conf):
+    (conf / "test.yaml").write_text("ingest:\n  max_bad_ration: 0.3\n")
+    with pytest.raises(ConfigError) as e:
+        load_settings("test", conf, environ={})
+    msg = str(e.value)
+    assert f"config file {conf / 'test.yaml'}" in msg
+    assert "unknown field 'ingest.max_bad_ration'" in msg
+    assert "did you mean 'max_bad_ratio'" in msg
+    assert "\n" not in msg
+
+
+def test_bad_value_names_the_layer_that_set_it(conf):
+    with pytest.raises(ConfigError, match=r"environment variable CXSPARK__GENERATE__MONTHS: field 'generate.months'"):
+        load_settings("test", conf, environ={"CXSPARK__GENERATE__MONTHS": "99"})
+    (conf / "base.yaml").write_text((conf / "base.yaml").read_text().replace("customers: 2000", "customers: many"))
+    with pytest.raises(ConfigError, match=r"base.yaml: field 'generate.customers'"):
+        load_settings("local", conf, environ={})
+
+
+def test_malformed_yaml_names_file_and_line(conf):
+    (conf / "test.yaml").write_text("spark:\n  master: [local\n")
+    with pytest.raises(ConfigError, match=r"test.yaml line \d+: malformed YAML"):
+        load_settings("test", conf, environ={})
+
+
+def test_missing_files_and_unknown_environment(conf, tmp_path):
+    with pytest.raises(ConfigError, match=r"unknown environment 'prod' \(known: cluster, local, test\)"):
+        load_settings("prod", conf, environ={})
+    with pytest.raises(ConfigError, match="config folder .* not found"):
+        load_settings("test", tmp_path / "nowhere", environ={})
+    (conf / "base.yaml").unlink()
+    with pytest.raises(ConfigError, match=r"config file .*base.yaml not found"):
+        load_settings("test", conf, environ={})
+
+
+def test_top_level_must_be_mapping(conf):
+    (conf / "test.yaml").write_text("- a\n- b\n")
+    with pytest.raises(ConfigError, match="top level must be a mapping"):
+        load_settings("test", conf, environ={})
+
+
+def test_fingerprint_is_stable_and_sensitive(conf):
+    a = load_settings("test", conf, environ={})
+    b = load_settings("test", conf, environ={})
+    c = load_settings("test", conf, environ={"CXSPARK__GENERATE__SEED": "7"})
+    assert a.fingerprint() == b.fingerprint() != c.fingerprint()
+
+
+def test_command_line_overrides_win(conf):
+    s = load_settings("test", conf, environ={"CXSPARK__LAKEHOUSE__ROOT": "/env"}, overrides={"lakehouse": {"root": "/cli"}})
+    assert s.lakehouse.root == "/cli"

@@ -1,0 +1,139 @@
+"""Ingest job on small hand-written landing files: accounting, idempotency, bad input, rollback."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from cxspark.audit import JobRun
+from cxspark.errors import InputError
+from cxspark.ingest import run_ingest
+from cxspark.io import read_table, table_exists, table_version
+from cxspark.sources import UnknownSourceError
+
+ENGAGEMENT_HEADER = "record_id,team,month,engagement_score,respondents,headcount"
+BILLING_HEADER = (
+    "billing_event_id,event_time,event_type,account_number,invoice_id,amount,currency,payment_method,billing_email,case_ref"
+)
+
+
+def engagement(n: int, start: int = 0, bad: int = 0) -> list[str]:
+    rows = [f"E{i},team-{i % 3},2025-0{1 + i % 6}-01,{50 + i % 40}.5,10,12" for i in range(start, start + n)]
+    rows += [f"E-bad{i},team-x,2025-13-01,50,10,12" for i in range(bad)]
+    return [ENGAGEMENT_HEADER, *rows]
+
+
+def billing(n: int) -> list[str]:
+    return [
+        BILLING_HEADER,
+        *(
+            f"B{i},2025-02-0{1 + i % 9}T10:00:00Z,invoice_issued,ACC-{i:08d},INV{i},{i}.99,GBP,card,a{i}@x.com,"
+            for i in range(n)
+        ),
+    ]
+
+
+def land(settings, source: str, name: str, lines: list[str]) -> Path:
+    folder = Path(settings.lakehouse.landing_dir) / source
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    return path
+
+
+def ingest(spark, settings, sources=None):
+    with JobRun(spark, settings, "ingest") as run:
+        return run_ingest(run, sources)
+
+
+def last_run(spark, settings):
+    return read_table(spark, settings, "audit.runs").orderBy("started_at", ascending=False).first()
+
+
+def test_accounting_and_quarantine(spark, settings):
+    land(settings, "engagement", "e1.csv", engagement(30, bad=2))
+    s = ingest(spark, settings)
+    assert (s.rows_read, s.rows_written, s.rows_quarantined) == (32, 30, 2)
+    assert read_table(spark, settings, "bronze.engagement").count() == 30
+    q = read_table(spark, settings, "bronze.quarantine").orderBy("line_no").collect()
+    assert [(r["source"], r["source_file"], r["line_no"]) for r in q] == [
+        ("engagement", "engagement/e1.csv", 32),
+        ("engagement", "engagement/e1.csv", 33),
+    ]
+    assert q[0]["reason"] == "field 'month': '2025-13-01' is not a valid date (yyyy-MM-dd)"
+    assert q[0]["raw_line"] == "E-bad0,team-x,2025-13-01,50,10,12"
+    [m] = read_table(spark, settings, "audit.ingest_files").collect()
+    assert m["rows_read"] == m["rows_written"] + m["rows_quarantined"] == 32
+    run = last_run(spark, settings)
+    assert run["status"] == "succeeded" and run["row_counts"]["rows_quarantined"] == 2
+
+
+def test_rerun_adds_nothing_and_redelivery_replaces(spark, settings):
+    path = land(settings, "engagement", "e1.csv", engagement(25))
+    land(settings, "engagement", "e2.csv", engagement(5, start=100))
+    ingest(spark, settings)
+    version = table_version(spark, settings, "bronze.engagement")
+    again = ingest(spark, settings)
+    assert again.files_skipped == 2 and again.files_ingested == 0
+    assert table_version(spark, settings, "bronze.engagement") == version
+    assert read_table(spark, settings, "bronze.engagement").count() == 30
+
+    path.write_text("".join(line + "\n" for line in engagement(21)), encoding="utf-8")  # corrected export
+    os.utime(path, (1, 1))
+    s = ingest(spark, settings)
+    assert (s.files_replaced, s.files_skipped) == (1, 1)
+    df = read_table(spark, settings, "bronze.engagement")
+    assert df.count() == 26
+    assert df.where("_source_file = 'engagement/e1.csv'").count() == 21
+
+
+def test_duplicate_across_batches_is_quarantined(spark, settings):
+    land(settings, "engagement", "e1.csv", engagement(22))
+    ingest(spark, settings)
+    land(settings, "engagement", "e2.csv", engagement(3, start=20))  # E20, E21 already in bronze
+    s = ingest(spark, settings)
+    assert (s.rows_written, s.rows_quarantined) == (1, 2)
+    reasons = {r["reason"] for r in read_table(spark, settings, "bronze.quarantine").collect()}
+    assert reasons == {"duplicate record: record_id 'E20' already ingested", "duplicate record: record_id 'E21' already ingested"}
+
+
+def test_failure_in_a_later_source_rolls_back_earlier_ones(spark, settings):
+    land(settings, "billing", "b1.csv", billing(25))
+    land(settings, "engagement", "e1.csv", [ENGAGEMENT_HEADER] + ["E1,t,bad-month,1,1,1"] * 30)
+    with pytest.raises(InputError, match=r"landing file engagement/e1.csv: 30 of 30 lines \(100%\) failed"):
+        ingest(spark, settings)
+    assert not table_exists(spark, settings, "bronze.billing")  # written first, then rolled back
+    assert not table_exists(spark, settings, "bronze.quarantine")
+    assert not table_exists(spark, settings, "audit.ingest_files")
+    run = last_run(spark, settings)
+    assert run["status"] == "failed" and "engagement/e1.csv" in run["error"]
+
+
+def test_empty_file_fails_naming_it(spark, settings):
+    land(settings, "engagement", "ok.csv", engagement(3))
+    (Path(settings.lakehouse.landing_dir) / "engagement" / "empty.csv").write_bytes(b"")
+    with pytest.raises(InputError, match=r"landing file engagement/empty.csv is empty \(0 bytes\)"):
+        ingest(spark, settings)
+    assert not table_exists(spark, settings, "bronze.engagement")
+
+
+def test_header_with_missing_column_fails_naming_file_and_column(spark, settings):
+    land(settings, "engagement", "e.csv", ["record_id,team,month,engagement_score,headcount", "E1,t,2025-01-01,1,1"])
+    with pytest.raises(InputError, match=r"landing file engagement/e.csv: header .* missing columns respondents"):
+        ingest(spark, settings)
+
+
+def test_unknown_source_and_missing_landing_folder(spark, settings):
+    with pytest.raises(UnknownSourceError, match=r"unknown source 'phone' \(known sources: billing, calls"):
+        ingest(spark, settings, ["phone"])
+    with pytest.raises(InputError, match=r"landing folder .* not found"):
+        ingest(spark, settings)
+
+
+def test_unknown_folders_are_reported_not_ingested(spark, settings):
+    land(settings, "engagement", "e.csv", engagement(2))
+    land(settings, "faxes", "f.csv", ["a,b"])
+    s = ingest(spark, settings)
+    assert s.unknown_folders == ["faxes"] and s.rows_written == 2

@@ -1,0 +1,77 @@
+"""Transactional writes and run audit on real Delta tables."""
+
+from __future__ import annotations
+
+import pytest
+
+from cxspark.audit import JobRun
+from cxspark.errors import LakehouseError, RollbackError, TableError
+from cxspark.io import TableTransaction, check_lakehouse, read_table, table_exists, table_version
+
+from .conftest import make_settings
+
+
+def test_failed_transaction_restores_and_removes_tables(spark, settings):
+    with TableTransaction(spark, settings) as tx:
+        tx.append("bronze.engagement", spark.range(3).selectExpr("cast(id as string) as record_id"))
+    assert table_version(spark, settings, "bronze.engagement") == 0
+
+    with pytest.raises(RuntimeError, match="boom"), TableTransaction(spark, settings) as tx:
+        tx.append("bronze.engagement", spark.range(5).selectExpr("cast(id as string) as record_id"))
+        tx.append("bronze.quarantine", spark.range(2).selectExpr("'x' as source"))
+        assert read_table(spark, settings, "bronze.engagement").count() == 8
+        raise RuntimeError("boom")
+
+    assert read_table(spark, settings, "bronze.engagement").count() == 3  # restored
+    assert not table_exists(spark, settings, "bronze.quarantine")  # created by the failed job: removed
+
+
+def test_rollback_refuses_to_clobber_a_concurrent_writer(spark, settings):
+    tx = TableTransaction(spark, settings)
+    tx.append("bronze.engagement", spark.range(1).selectExpr("'a' as record_id"))
+    # someone else commits after us
+    other = TableTransaction(spark, settings)
+    other.append("bronze.engagement", spark.range(1).selectExpr("'b' as record_id"))
+    with pytest.raises(RollbackError, match="written by someone else"):
+        tx.rollback()
+    assert read_table(spark, settings, "bronze.engagement").count() == 2
+
+
+def test_replace_where_is_idempotent(spark, settings):
+    df = spark.createDataFrame([("f1", 1), ("f1", 2)], "f string, v int")
+    for _ in range(2):
+        with TableTransaction(spark, settings) as tx:
+            tx.replace_where("bronze.engagement", df, "f = 'f1'")
+    assert read_table(spark, settings, "bronze.engagement").count() == 2
+
+
+def test_unknown_table_fails_before_writing(spark, settings):
+    with pytest.raises(TableError, match="unknown table 'bronze.nope'"):
+        TableTransaction(spark, settings).append("bronze.nope", spark.range(1))
+    with pytest.raises(TableError, match="table bronze.calls does not exist"):
+        read_table(spark, settings, "bronze.calls")
+
+
+def test_job_run_records_success_and_failure(spark, settings):
+    with JobRun(spark, settings, "unit", parameters={"a": 1}) as run:
+        run.tx.append("bronze.engagement", spark.range(2).selectExpr("'r' as record_id"))
+        run.count("rows", 2)
+    with pytest.raises(ValueError), JobRun(spark, settings, "unit") as failing:
+        failing.tx.append("bronze.engagement", spark.range(4).selectExpr("'r' as record_id"))
+        raise ValueError("bad thing\non two lines")
+    runs = {r["run_id"]: r for r in read_table(spark, settings, "audit.runs").collect()}
+    ok, bad = runs[run.run_id], runs[failing.run_id]
+    assert ok["status"] == "succeeded" and ok["row_counts"] == {"rows": 2}
+    assert ok["outputs"][0]["table"] == "bronze.engagement" and ok["outputs"][0]["rows_written"] == 2
+    assert ok["parameters"] == {"a": "1"} and ok["config_hash"] == settings.fingerprint()
+    assert bad["status"] == "failed" and bad["error"] == "bad thing on two lines"
+    assert bad["outputs"] == []
+    assert read_table(spark, settings, "bronze.engagement").count() == 2  # the failed run left no rows
+
+
+def test_unreachable_lakehouse_root_is_named(spark, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    settings = make_settings(tmp_path, lakehouse={"root": str(blocker / "lake")})
+    with pytest.raises(LakehouseError, match=r"lakehouse root .*/file/lake is not reachable or not writable"):
+        check_lakehouse(spark, settings)
