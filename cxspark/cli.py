@@ -109,9 +109,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("pipeline", help="run every job in order", description="Run " + " -> ".join(PIPELINE))
     _common(p)
     p.add_argument("--generate", action="store_true", help="generate synthetic landing data first")
-    for job in PIPELINE:
+    for job in ["generate", *PIPELINE]:
         JOBS[job].add_arguments(p)
-    p.set_defaults(customers=None, seed=None, months=None, workers=None, output=None, force=False)
     return parser
 
 

@@ -84,7 +84,7 @@ def run_generate(
     elif target.exists() and any(p for p in target.iterdir() if not p.name.startswith(".")) and not force:
         raise InputError(f"landing folder {target} is not empty and was not written by the generator; use --force")
     summary = generate(target, gen, workers=workers or g.workers)
-    out = summary.to_dict()
+    out = {k: v for k, v in summary.to_dict().items() if k != "files"}
     _count(run, out)
     return {"landing": str(target), "generated": True, **out}
 
@@ -92,10 +92,8 @@ def run_generate(
 def _count(run: Any, manifest: dict[str, Any]) -> None:
     if run is None:
         return
-    rows = manifest.get("rows") or manifest.get("row_counts") or {}
-    for source, n in rows.items():
-        if isinstance(n, int):
-            run.count(f"rows_{source}", n)
+    for source, n in (manifest.get("row_counts") or {}).items():
+        run.count(f"rows_{source}", int(n))
 
 
 def _remove_generated(target: Path, manifest: dict[str, Any]) -> None:

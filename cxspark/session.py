@@ -99,6 +99,11 @@ def spark_builder(settings: Settings) -> SparkSession.Builder:
             builder = builder.config("spark.jars.packages", coordinate)
             if s.ivy_dir:
                 builder = builder.config("spark.jars.ivy", str(Path(s.ivy_dir).resolve()))
+    log_config = Path(settings.conf_dir) / "log4j2.properties"
+    if log_config.is_file() and not submitted and "spark.driver.extraJavaOptions" not in s.conf:
+        builder = builder.config(
+            "spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={log_config.resolve().as_uri()}"
+        )
     for key, value in s.conf.items():
         builder = builder.config(key, value)
     return builder
@@ -106,6 +111,10 @@ def spark_builder(settings: Settings) -> SparkSession.Builder:
 
 def start_session(settings: Settings) -> SparkSession:
     """Entry points only: get or create the session and quieten its logs."""
+    import warnings
+
+    # pyspark 4.2 warns that pandas 3 is not fully supported; cxspark's pandas use is tested
+    warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
     spark = spark_builder(settings).getOrCreate()
     spark.sparkContext.setLogLevel(settings.spark.log_level)
     return spark
