@@ -63,46 +63,70 @@ def main() -> None:
     landing = work / "landing"
     shutil.rmtree(work, ignore_errors=True)
     gen = GeneratorSettings(customers=args.customers, seed=args.seed)
-    results: dict[str, object] = {"customers": args.customers, "workers": args.workers, "cores": os.cpu_count()}
+    results: dict[str, object] = {
+        "customers": args.customers,
+        "workers": args.workers,
+        "cores": os.cpu_count(),
+    }
 
     t = time.perf_counter()
     summary = generate(landing, gen, workers=args.workers)
     gen_s = time.perf_counter() - t
     rows = sum(summary.row_counts.values())
-    results["generate"] = {"seconds": round(gen_s, 1), "rows": rows,
-                           "customers_per_s": round(args.customers / gen_s), "rows_per_s": round(rows / gen_s)}
+    results["generate"] = {
+        "seconds": round(gen_s, 1),
+        "rows": rows,
+        "customers_per_s": round(args.customers / gen_s),
+        "rows_per_s": round(rows / gen_s),
+    }
     if not args.no_baseline_generate and args.workers > 1:
         t = time.perf_counter()
         generate(work / "landing-1worker", gen, workers=1)
         one = time.perf_counter() - t
-        results["generate_baseline_1_worker"] = {"seconds": round(one, 1), "rows_per_s": round(rows / one),
-                                                 "speedup": round(one / gen_s, 2)}
+        results["generate_baseline_1_worker"] = {
+            "seconds": round(one, 1),
+            "rows_per_s": round(rows / one),
+            "speedup": round(one / gen_s, 2),
+        }
         shutil.rmtree(work / "landing-1worker")
 
-    settings = load_settings("local", REPO / "conf", overrides={
-        "lakehouse": {"root": str(work / "lakehouse"), "landing": str(landing)},
-        "spark": {"conf": {"spark.driver.memory": "8g"}},
-    })
+    settings = load_settings(
+        "local",
+        REPO / "conf",
+        overrides={
+            "lakehouse": {"root": str(work / "lakehouse"), "landing": str(landing)},
+            "spark": {"conf": {"spark.driver.memory": "8g"}},
+        },
+    )
     spark = start_session(settings)
     t = time.perf_counter()
     with JobRun(spark, settings, "ingest") as run:
         ing = run_ingest(run)
     ingest_s = time.perf_counter() - t
-    results["ingest"] = {"seconds": round(ingest_s, 1), "rows_read": ing.rows_read,
-                         "rows_quarantined": ing.rows_quarantined, "rows_per_s": round(ing.rows_read / ingest_s)}
+    results["ingest"] = {
+        "seconds": round(ingest_s, 1),
+        "rows_read": ing.rows_read,
+        "rows_quarantined": ing.rows_quarantined,
+        "rows_per_s": round(ing.rows_read / ingest_s),
+    }
 
     base_root = work / "baseline"
     t = time.perf_counter()
     base_rows = 0
     for src in SOURCES.values():
         path = str(landing / src.name)
-        reader = spark.read.option("header", "true").csv(path) if src.format == "csv" else spark.read.json(path)
+        reader = (
+            spark.read.option("header", "true").csv(path) if src.format == "csv" else spark.read.json(path)
+        )
         reader.write.format("delta").mode("overwrite").save(str(base_root / src.name))
         base_rows += spark.read.format("delta").load(str(base_root / src.name)).count()
     base_s = time.perf_counter() - t
-    results["ingest_baseline_plain_read_write"] = {"seconds": round(base_s, 1), "rows": base_rows,
-                                                   "rows_per_s": round(base_rows / base_s),
-                                                   "ingest_cost_ratio": round(ingest_s / base_s, 2)}
+    results["ingest_baseline_plain_read_write"] = {
+        "seconds": round(base_s, 1),
+        "rows": base_rows,
+        "rows_per_s": round(base_rows / base_s),
+        "ingest_cost_ratio": round(ingest_s / base_s, 2),
+    }
     results["peak_memory_mib"] = {"spark_jvm": _jvm_peak_mib(spark), "python": round(_py_peak_mib())}
     spark.stop()
     if not args.keep:
@@ -113,12 +137,16 @@ def main() -> None:
     (out / f"foundation-{args.customers}.json").write_text(json.dumps(results, indent=2))
     print(json.dumps(results, indent=2))
     g, i, b = results["generate"], results["ingest"], results["ingest_baseline_plain_read_write"]
-    print(f"\ngenerator: {g['customers_per_s']} customers/s, {g['rows_per_s']} rows/s ({g['seconds']} s, "
-          f"{args.workers} workers)")
+    print(
+        f"\ngenerator: {g['customers_per_s']} customers/s, {g['rows_per_s']} rows/s ({g['seconds']} s, "
+        f"{args.workers} workers)"
+    )
     if "generate_baseline_1_worker" in results:
         print(f"  vs 1 worker: {results['generate_baseline_1_worker']['speedup']}x faster")
-    print(f"ingest: {i['rows_per_s']} rows/s ({i['seconds']} s for {i['rows_read']} rows, "
-          f"{i['rows_quarantined']} quarantined)")
+    print(
+        f"ingest: {i['rows_per_s']} rows/s ({i['seconds']} s for {i['rows_read']} rows, "
+        f"{i['rows_quarantined']} quarantined)"
+    )
     print(f"  vs plain read+write baseline: {b['rows_per_s']} rows/s; ingest costs {b['ingest_cost_ratio']}x")
 
 

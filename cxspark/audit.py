@@ -27,7 +27,7 @@ from cxspark.config import Settings
 from cxspark.io import TableTransaction, read_table, table_path, table_version
 from cxspark.tables import AUDIT_RUNS
 
-__all__ = ["JobRun", "RUNS_SCHEMA", "code_version"]
+__all__ = ["RUNS_SCHEMA", "JobRun", "code_version"]
 
 log = logging.getLogger(__name__)
 
@@ -47,9 +47,7 @@ RUNS_SCHEMA = T.StructType(
         T.StructField(
             "inputs",
             T.ArrayType(
-                T.StructType(
-                    [T.StructField("table", T.StringType()), T.StructField("version", T.LongType())]
-                )
+                T.StructType([T.StructField("table", T.StringType()), T.StructField("version", T.LongType())])
             ),
             True,
         ),

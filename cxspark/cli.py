@@ -23,7 +23,7 @@ from typing import Any
 from cxspark.config import Settings, load_settings
 from cxspark.errors import CxsparkError
 
-__all__ = ["main", "JOBS", "Job"]
+__all__ = ["JOBS", "Job", "main"]
 
 log = logging.getLogger("cxspark")
 
@@ -109,8 +109,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("pipeline", help="run every job in order", description="Run " + " -> ".join(PIPELINE))
     _common(p)
     p.add_argument("--generate", action="store_true", help="generate synthetic landing data first")
-    for job in ["generate", *PIPELINE]:
-        JOBS[job].add_arguments(p)
+    for name in ["generate", *PIPELINE]:
+        JOBS[name].add_arguments(p)
     return parser
 
 

@@ -31,10 +31,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from cxspark.errors import ConfigError
 
 __all__ = [
-    "Settings",
-    "load_settings",
-    "default_conf_dir",
     "ENV_PREFIX",
+    "Settings",
+    "default_conf_dir",
+    "load_settings",
 ]
 
 ENV_PREFIX = "CXSPARK__"
@@ -48,9 +48,7 @@ class _Strict(BaseModel):
 
 class LakehouseSettings(_Strict):
     root: str = "./lakehouse"
-    landing: str | None = Field(
-        default=None, description="Raw landing folder; default <root>/landing."
-    )
+    landing: str | None = Field(default=None, description="Raw landing folder; default <root>/landing.")
     check_writable: bool = True
 
     @field_validator("root")
@@ -289,7 +287,9 @@ def load_settings(
     merged = _merge({}, _read_yaml(base_file, required=True), origin, f"config file {base_file}")
     if not env_file.exists():
         known = sorted(p.stem for p in conf.glob("*.yaml") if p.stem not in {"base", "activities"})
-        raise ConfigError(f"config file {env_file} not found: unknown environment '{env}' (known: {', '.join(known)})")
+        raise ConfigError(
+            f"config file {env_file} not found: unknown environment '{env}' (known: {', '.join(known)})"
+        )
     merged = _merge(merged, _read_yaml(env_file, required=True), origin, f"config file {env_file}")
     env_tree, env_origin = _env_overrides(environ)
     merged = _merge(merged, env_tree, origin, "environment")

@@ -29,7 +29,11 @@ def build_zip(out_dir: str | Path) -> Path:
     target = out / f"cxspark-{__version__}.zip"
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zf:
         for path in sorted(PACKAGE_DIR.rglob("*")):
-            if path.is_file() and "__pycache__" not in path.parts and path.suffix in {".py", ".typed", ".yaml", ".json"}:
+            if (
+                path.is_file()
+                and "__pycache__" not in path.parts
+                and path.suffix in {".py", ".typed", ".yaml", ".json"}
+            ):
                 zf.write(path, Path("cxspark") / path.relative_to(PACKAGE_DIR))
     return target
 
@@ -42,7 +46,9 @@ def submit_arguments(settings: Settings, py_files: str | Path, *, offline: bool 
     """
     args = ["--py-files", str(py_files)]
     if settings.spark.delta_package != "provided":
-        coordinate = delta_coordinate() if settings.spark.delta_package == "auto" else settings.spark.delta_package
+        coordinate = (
+            delta_coordinate() if settings.spark.delta_package == "auto" else settings.spark.delta_package
+        )
         jars = cached_jars(settings.spark.ivy_dir or ".ivy", coordinate) if offline else []
         args += ["--jars", ",".join(jars)] if jars else ["--packages", coordinate]
     for key, value in {**SESSION_DEFAULTS, **settings.spark.conf}.items():

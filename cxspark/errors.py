@@ -7,12 +7,12 @@ and exits with status 2; anything else is a bug and keeps its traceback.
 from __future__ import annotations
 
 __all__ = [
-    "CxsparkError",
     "ConfigError",
+    "CxsparkError",
     "InputError",
     "LakehouseError",
-    "TableError",
     "RollbackError",
+    "TableError",
 ]
 
 

@@ -3,14 +3,13 @@
 The generator itself is pure Python (``cxspark.generate``); this module maps settings to
 it and protects a landing folder that holds other data.  Generating again with the same
 parameters into the same folder is a no-op; other parameters need ``--force``, which
-first removes the previously generated files (only files listed in its manifest).
+replaces the generator's own folders (one per source, and ``_truth``) and its manifest.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -69,21 +68,34 @@ def run_generate(
     manifest_path = target / MANIFEST
     if manifest_path.exists():
         old = json.loads(manifest_path.read_text())
-        same = all(str(old.get(k)) == str(v) for k, v in wanted.items()) and old.get("noise") == gen.noise.to_dict()
+        same = (
+            all(str(old.get(k)) == str(v) for k, v in wanted.items())
+            and old.get("noise") == gen.noise.to_dict()
+        )
         if same and not force:
             log.warning("landing folder %s already holds this data set; nothing to generate", target)
-            result = {"landing": str(target), "generated": False, **wanted}
             _count(run, old)
-            return result
+            return {"landing": str(target), "generated": False, **wanted}
         if not force:
             raise InputError(
                 f"landing folder {target} holds data generated with other parameters "
                 f"(seed {old.get('seed')}, {old.get('customers')} customers); use --force to replace it"
             )
-        _remove_generated(target, old)
-    elif target.exists() and any(p for p in target.iterdir() if not p.name.startswith(".")) and not force:
-        raise InputError(f"landing folder {target} is not empty and was not written by the generator; use --force")
-    summary = generate(target, gen, workers=workers or g.workers)
+    try:
+        summary = generate(
+            target,
+            gen,
+            workers=workers or g.workers,
+            activities_path=settings.conf_path(settings.paths.activities),
+            overwrite=force,
+        )
+    except FileExistsError:
+        raise InputError(
+            f"landing folder {target} is not empty and was not written by the generator; use --force "
+            "to replace the generator's folders in it"
+        ) from None
+    except ValueError as exc:
+        raise InputError(f"generate: {exc}") from None
     out = {k: v for k, v in summary.to_dict().items() if k != "files"}
     _count(run, out)
     return {"landing": str(target), "generated": True, **out}
@@ -94,14 +106,3 @@ def _count(run: Any, manifest: dict[str, Any]) -> None:
         return
     for source, n in (manifest.get("row_counts") or {}).items():
         run.count(f"rows_{source}", int(n))
-
-
-def _remove_generated(target: Path, manifest: dict[str, Any]) -> None:
-    for rel in manifest.get("files", []):
-        p = target / rel
-        if p.is_file():
-            p.unlink()
-    truth = target / "_truth"
-    if truth.is_dir():
-        shutil.rmtree(truth)
-    (target / MANIFEST).unlink(missing_ok=True)

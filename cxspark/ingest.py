@@ -24,11 +24,19 @@ from cxspark.audit import JobRun
 from cxspark.config import Settings
 from cxspark.errors import InputError
 from cxspark.io import hadoop_fs, read_table, table_exists
-from cxspark.parse import bursts, duplicate_keys, parse_records, read_lines, repeated_values, split_valid, validate
+from cxspark.parse import (
+    bursts,
+    duplicate_keys,
+    parse_records,
+    read_lines,
+    repeated_values,
+    split_valid,
+    validate,
+)
 from cxspark.sources import SOURCES, Source, source
 from cxspark.tables import AUDIT_INGEST_FILES, BRONZE_QUARANTINE
 
-__all__ = ["LandingFile", "IngestSummary", "discover", "check_source", "run_ingest", "INGEST_FILES_SCHEMA"]
+__all__ = ["INGEST_FILES_SCHEMA", "IngestSummary", "LandingFile", "check_source", "discover", "run_ingest"]
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +124,9 @@ def discover(
                     f"landing file {name}/{fname}: unexpected extension for source {name} "
                     f"(expected {src.file_extension})"
                 )
-            files.append(LandingFile(name, fname, st.getPath().toString(), st.getLen(), st.getModificationTime()))
+            files.append(
+                LandingFile(name, fname, st.getPath().toString(), st.getLen(), st.getModificationTime())
+            )
     return sorted(files, key=lambda f: f.rel), sorted(unknown)
 
 
@@ -142,7 +152,9 @@ def check_files(spark: SparkSession, settings: Settings, files: list[LandingFile
             if settings.ingest.empty_files == "skip":
                 log.warning("landing file %s is empty (0 bytes); skipped", f.rel)
                 continue
-            raise InputError(f"landing file {f.rel} is empty (0 bytes); a {src.name} export always has content")
+            raise InputError(
+                f"landing file {f.rel} is empty (0 bytes); a {src.name} export always has content"
+            )
         if src.format == "csv":
             header = [h.strip().strip('"') for h in _first_line(spark, f.uri).split(",")]
             if header != src.columns:
@@ -155,7 +167,9 @@ def check_files(spark: SparkSession, settings: Settings, files: list[LandingFile
                     what.append(f"unexpected columns {', '.join(extra)}")
                 if not what:
                     what.append("columns out of order")
-                raise InputError(f"landing file {f.rel}: header does not match the {src.name} contract: {'; '.join(what)}")
+                raise InputError(
+                    f"landing file {f.rel}: header does not match the {src.name} contract: {'; '.join(what)}"
+                )
         usable.append(f)
     return usable
 
@@ -229,8 +243,19 @@ def run_ingest(run: JobRun, sources: list[str] | None = None) -> IngestSummary:
             read, written, quarantined = stats.get(f.rel, (0, 0, 0))
             action = "replaced" if f.rel in previous else "ingested"
             manifest.append(
-                (src.name, f.rel, f.batch_id, f.size, dt.datetime.fromtimestamp(f.modified_ms / 1000, dt.UTC),
-                 action, read, written, quarantined, run.run_id, now)
+                (
+                    src.name,
+                    f.rel,
+                    f.batch_id,
+                    f.size,
+                    dt.datetime.fromtimestamp(f.modified_ms / 1000, dt.UTC),
+                    action,
+                    read,
+                    written,
+                    quarantined,
+                    run.run_id,
+                    now,
+                )
             )
             summary.rows_read += read
             summary.rows_written += written
@@ -245,7 +270,14 @@ def run_ingest(run: JobRun, sources: list[str] | None = None) -> IngestSummary:
     summary.files_ingested = len(new)
     if manifest:
         run.tx.append(AUDIT_INGEST_FILES, spark.createDataFrame(manifest, INGEST_FILES_SCHEMA))
-    for key in ("files_ingested", "files_skipped", "files_replaced", "rows_read", "rows_written", "rows_quarantined"):
+    for key in (
+        "files_ingested",
+        "files_skipped",
+        "files_replaced",
+        "rows_read",
+        "rows_written",
+        "rows_quarantined",
+    ):
         run.count(key, getattr(summary, key))
     return summary
 
@@ -280,7 +312,9 @@ def _ingest_source(
         ]
         good_out = good.select(*src.columns, *meta)
         bad_out = bad.select(
-            "*", batch_ids[F.col("source_file")].alias("batch_id"), F.lit(run.run_id).alias("run_id"),
+            "*",
+            batch_ids[F.col("source_file")].alias("batch_id"),
+            F.lit(run.run_id).alias("run_id"),
             F.lit(now).cast("timestamp").alias("ingested_at"),
         )
         files_sql = ", ".join("'" + r.replace("'", "''") + "'" for r in replaced)
@@ -318,5 +352,6 @@ def _check_accounting(run: JobRun, src: Source, per_file: dict[str, tuple[int, i
     committed = run.tx.writes[src.bronze_table].rows_written  # each bronze table is written once a run
     if committed != expected:
         raise InputError(
-            f"table {src.bronze_table}: row accounting mismatch, committed {committed} rows but {expected} passed"
+            f"table {src.bronze_table}: row accounting mismatch, "
+            f"committed {committed} rows but {expected} passed"
         )

@@ -26,11 +26,11 @@ from cxspark.tables import spec, table_path
 __all__ = [
     "TableTransaction",
     "TableWrite",
+    "check_lakehouse",
+    "hadoop_fs",
     "read_table",
     "table_exists",
     "table_version",
-    "check_lakehouse",
-    "hadoop_fs",
 ]
 
 log = logging.getLogger(__name__)
@@ -52,7 +52,7 @@ def check_lakehouse(spark: SparkSession, settings: Settings) -> None:
         fs, path = hadoop_fs(spark, root)
         fs.mkdirs(path)
         if settings.lakehouse.check_writable:
-            probe = spark.sparkContext._jvm.org.apache.hadoop.fs.Path(f"{root.rstrip('/')}/.cxspark-write-probe")
+            _, probe = hadoop_fs(spark, f"{root.rstrip('/')}/.cxspark-write-probe")
             out = fs.create(probe, True)
             out.close()
             fs.delete(probe, False)

@@ -20,15 +20,15 @@ from pyspark.sql import types as T
 from cxspark.sources import Field, Source
 
 __all__ = [
-    "read_lines",
-    "parse_records",
-    "validate",
-    "duplicate_keys",
-    "repeated_values",
-    "bursts",
-    "split_valid",
-    "spark_type",
     "META_COLUMNS",
+    "bursts",
+    "duplicate_keys",
+    "parse_records",
+    "read_lines",
+    "repeated_values",
+    "spark_type",
+    "split_valid",
+    "validate",
 ]
 
 Transform = Callable[[DataFrame], DataFrame]
@@ -106,7 +106,10 @@ def _parse_csv(src: Source) -> Transform:
         parsed = F.from_csv("_raw", schema, {"mode": "PERMISSIVE", "escape": '"'})
         cols = [F.when(malformed.isNull(), parsed[f.name]).alias(f.name) for f in src.fields]
         return body.select(
-            *META_COLUMNS, "_raw", *cols, F.filter(F.array(malformed), lambda c: c.isNotNull()).alias("_errors")
+            *META_COLUMNS,
+            "_raw",
+            *cols,
+            F.filter(F.array(malformed), lambda c: c.isNotNull()).alias("_errors"),
         )
 
     return transform
@@ -127,7 +130,10 @@ def _parse_jsonl(src: Source) -> Transform:
         )
         cols = [F.when(malformed.isNull(), F.col(f"_p.`{f.name}`")).alias(f.name) for f in src.fields]
         return p.select(
-            *META_COLUMNS, "_raw", *cols, F.filter(F.array(malformed), lambda c: c.isNotNull()).alias("_errors")
+            *META_COLUMNS,
+            "_raw",
+            *cols,
+            F.filter(F.array(malformed), lambda c: c.isNotNull()).alias("_errors"),
         )
 
     return transform
@@ -146,7 +152,9 @@ def _typed(f: Field, src: Source) -> tuple[Column, Column]:
         value = F.when(present, s.try_cast(spark_type(f)))
     elif f.type == "boolean":
         low = F.lower(s)
-        value = F.when(low.isin("true", "1", "yes"), F.lit(True)).when(low.isin("false", "0", "no"), F.lit(False))
+        value = F.when(low.isin("true", "1", "yes"), F.lit(True)).when(
+            low.isin("false", "0", "no"), F.lit(False)
+        )
     elif f.type == "date":
         value = F.when(present, F.to_date(F.try_to_timestamp(s, F.lit(f.fmt or "yyyy-MM-dd"))))
     elif f.type == "timestamp":
@@ -166,13 +174,17 @@ def _typed(f: Field, src: Source) -> tuple[Column, Column]:
     if f.minimum is not None or f.maximum is not None:
         lo = F.lit(f.minimum) if f.minimum is not None else None
         hi = F.lit(f.maximum) if f.maximum is not None else None
-        out = (value < lo if lo is not None else F.lit(False)) | (value > hi if hi is not None else F.lit(False))
+        out = (value < lo if lo is not None else F.lit(False)) | (
+            value > hi if hi is not None else F.lit(False)
+        )
         bounds = f"[{_num(f.minimum)}, {_num(f.maximum)}]"
         error = F.coalesce(
             error,
             F.when(
                 value.isNotNull() & out,
-                F.concat(F.lit(f"field '{f.name}': "), value.cast("string"), F.lit(f" out of range {bounds}")),
+                F.concat(
+                    F.lit(f"field '{f.name}': "), value.cast("string"), F.lit(f" out of range {bounds}")
+                ),
             ),
         )
     if f.allowed is not None:
@@ -249,7 +261,9 @@ def repeated_values(column: str, label: str, existing: DataFrame | None = None) 
         out = _add_error(
             out,
             F.col(column).isNotNull() & F.col("_seen_before"),
-            F.concat(F.lit(f"{label}: {column} '"), F.col(column).cast("string"), F.lit("' already ingested")),
+            F.concat(
+                F.lit(f"{label}: {column} '"), F.col(column).cast("string"), F.lit("' already ingested")
+            ),
         )
         out = _add_error(
             out,
@@ -282,7 +296,9 @@ def bursts(group: str, time_col: str, *, min_rows: int, window_minutes: int, lab
     def transform(df: DataFrame) -> DataFrame:
         secs = F.col(time_col).cast("long")
         w = Window.partitionBy(group).orderBy(secs).rangeBetween(-span, span)
-        out = df.withColumn("_burst_n", F.when(F.col(group).isNotNull() & secs.isNotNull(), F.count("*").over(w)))
+        out = df.withColumn(
+            "_burst_n", F.when(F.col(group).isNotNull() & secs.isNotNull(), F.count("*").over(w))
+        )
         out = _add_error(
             out,
             F.coalesce(F.col("_burst_n") >= min_rows, F.lit(False)),

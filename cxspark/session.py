@@ -21,7 +21,14 @@ from pyspark.sql import SparkSession
 
 from cxspark.config import Settings
 
-__all__ = ["spark_builder", "start_session", "delta_coordinate", "cached_jars", "under_spark_submit", "SESSION_DEFAULTS"]
+__all__ = [
+    "SESSION_DEFAULTS",
+    "cached_jars",
+    "delta_coordinate",
+    "spark_builder",
+    "start_session",
+    "under_spark_submit",
+]
 
 # Always on: Delta, UTC everywhere, no surprises from the local time zone of a machine.
 SESSION_DEFAULTS: dict[str, str] = {
@@ -114,7 +121,9 @@ def start_session(settings: Settings) -> SparkSession:
     import warnings
 
     # pyspark 4.2 warns that pandas 3 is not fully supported; cxspark's pandas use is tested
-    warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
+    warnings.filterwarnings(
+        "ignore", message="PySpark does not yet fully support pandas", category=FutureWarning
+    )
     spark = spark_builder(settings).getOrCreate()
     spark.sparkContext.setLogLevel(settings.spark.log_level)
     return spark

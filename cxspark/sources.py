@@ -21,7 +21,7 @@ from typing import Literal
 
 from cxspark.errors import InputError
 
-__all__ = ["Field", "Source", "SOURCES", "source", "UnknownSourceError"]
+__all__ = ["SOURCES", "Field", "Source", "UnknownSourceError", "source"]
 
 FieldType = Literal["string", "int", "long", "double", "decimal", "boolean", "date", "timestamp", "json"]
 

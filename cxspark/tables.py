@@ -15,7 +15,15 @@ from cxspark.config import Settings, join_uri
 from cxspark.errors import TableError
 from cxspark.sources import SOURCES
 
-__all__ = ["TableSpec", "TABLES", "table_path", "spec", "BRONZE_QUARANTINE", "AUDIT_RUNS", "AUDIT_INGEST_FILES"]
+__all__ = [
+    "AUDIT_INGEST_FILES",
+    "AUDIT_RUNS",
+    "BRONZE_QUARANTINE",
+    "TABLES",
+    "TableSpec",
+    "spec",
+    "table_path",
+]
 
 
 @dataclass(frozen=True)
@@ -42,7 +50,9 @@ _SPECS: list[TableSpec] = [
         TableSpec(s.bronze_table, f"Raw {s.name} records as ingested. {s.description}", restricted=True)
         for s in SOURCES.values()
     ),
-    TableSpec(BRONZE_QUARANTINE, "Raw lines that failed parsing or validation, with the reason.", restricted=True),
+    TableSpec(
+        BRONZE_QUARANTINE, "Raw lines that failed parsing or validation, with the reason.", restricted=True
+    ),
     TableSpec(AUDIT_RUNS, "One row per job run: status, inputs, outputs and their Delta versions, counts."),
     TableSpec(AUDIT_INGEST_FILES, "One row per ingested landing file: batch id and row accounting."),
 ]

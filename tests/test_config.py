@@ -33,7 +33,10 @@ def test_layers_apply_in_order(conf):
 
 
 def test_environment_overrides_spark_conf_keys_with_dots(conf):
-    env = {"CXSPARK__SPARK__CONF__spark.sql.shuffle.partitions": "64", "CXSPARK__INGEST__MAX_BAD_RATIO": "0.2"}
+    env = {
+        "CXSPARK__SPARK__CONF__spark.sql.shuffle.partitions": "64",
+        "CXSPARK__INGEST__MAX_BAD_RATIO": "0.2",
+    }
     s = load_settings("test", conf, environ=env)
     assert s.spark.conf["spark.sql.shuffle.partitions"] == "64"
     assert s.ingest.max_bad_ratio == 0.2
@@ -56,9 +59,13 @@ def test_unknown_field_names_file_and_suggests(conf):
 
 
 def test_bad_value_names_the_layer_that_set_it(conf):
-    with pytest.raises(ConfigError, match=r"environment variable CXSPARK__GENERATE__MONTHS: field 'generate.months'"):
+    with pytest.raises(
+        ConfigError, match=r"environment variable CXSPARK__GENERATE__MONTHS: field 'generate.months'"
+    ):
         load_settings("test", conf, environ={"CXSPARK__GENERATE__MONTHS": "99"})
-    (conf / "base.yaml").write_text((conf / "base.yaml").read_text().replace("customers: 2000", "customers: many"))
+    (conf / "base.yaml").write_text(
+        (conf / "base.yaml").read_text().replace("customers: 2000", "customers: many")
+    )
     with pytest.raises(ConfigError, match=r"base.yaml: field 'generate.customers'"):
         load_settings("local", conf, environ={})
 
@@ -72,7 +79,7 @@ def test_malformed_yaml_names_file_and_line(conf):
 def test_missing_files_and_unknown_environment(conf, tmp_path):
     with pytest.raises(ConfigError, match=r"unknown environment 'prod' \(known: cluster, local, test\)"):
         load_settings("prod", conf, environ={})
-    with pytest.raises(ConfigError, match="config folder .* not found"):
+    with pytest.raises(ConfigError, match=r"config folder .* not found"):
         load_settings("test", tmp_path / "nowhere", environ={})
     (conf / "base.yaml").unlink()
     with pytest.raises(ConfigError, match=r"config file .*base.yaml not found"):
@@ -93,5 +100,7 @@ def test_fingerprint_is_stable_and_sensitive(conf):
 
 
 def test_command_line_overrides_win(conf):
-    s = load_settings("test", conf, environ={"CXSPARK__LAKEHOUSE__ROOT": "/env"}, overrides={"lakehouse": {"root": "/cli"}})
+    s = load_settings(
+        "test", conf, environ={"CXSPARK__LAKEHOUSE__ROOT": "/env"}, overrides={"lakehouse": {"root": "/cli"}}
+    )
     assert s.lakehouse.root == "/cli"

@@ -30,9 +30,21 @@ def test_every_table_is_documented():
 
 def test_audit_and_quarantine_columns_are_documented():
     assert {f.name for f in RUNS_SCHEMA.fields} <= _documented_columns(TABLES_DOC, "### `audit.runs`")
-    assert {f.name for f in INGEST_FILES_SCHEMA.fields} <= _documented_columns(TABLES_DOC, "### `audit.ingest_files`")
-    quarantine = {"source", "source_file", "line_no", "record_key", "reason", "reasons", "raw_line", "batch_id",
-                  "run_id", "ingested_at"}
+    assert {f.name for f in INGEST_FILES_SCHEMA.fields} <= _documented_columns(
+        TABLES_DOC, "### `audit.ingest_files`"
+    )
+    quarantine = {
+        "source",
+        "source_file",
+        "line_no",
+        "record_key",
+        "reason",
+        "reasons",
+        "raw_line",
+        "batch_id",
+        "run_id",
+        "ingested_at",
+    }
     assert quarantine <= _documented_columns(TABLES_DOC, "### `bronze.quarantine`")
 
 
@@ -40,4 +52,6 @@ def test_every_landing_column_is_documented():
     for src in SOURCES.values():
         assert src.name in FORMATS_DOC
         for col in src.columns:
-            assert re.search(rf"`{col}`", FORMATS_DOC), f"{src.name}.{col} missing from docs/landing-formats.md"
+            assert re.search(rf"`{col}`", FORMATS_DOC), (
+                f"{src.name}.{col} missing from docs/landing-formats.md"
+            )

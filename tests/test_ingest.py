@@ -15,7 +15,8 @@ from cxspark.sources import UnknownSourceError
 
 ENGAGEMENT_HEADER = "record_id,team,month,engagement_score,respondents,headcount"
 BILLING_HEADER = (
-    "billing_event_id,event_time,event_type,account_number,invoice_id,amount,currency,payment_method,billing_email,case_ref"
+    "billing_event_id,event_time,event_type,account_number,invoice_id,amount,currency,"
+    "payment_method,billing_email,case_ref"
 )
 
 
@@ -29,7 +30,8 @@ def billing(n: int) -> list[str]:
     return [
         BILLING_HEADER,
         *(
-            f"B{i},2025-02-0{1 + i % 9}T10:00:00Z,invoice_issued,ACC-{i:08d},INV{i},{i}.99,GBP,card,a{i}@x.com,"
+            f"B{i},2025-02-0{1 + i % 9}T10:00:00Z,invoice_issued,ACC-{i:08d},INV{i},{i}.99,GBP,card,"
+            f"a{i}@x.com,"
             for i in range(n)
         ),
     ]
@@ -96,7 +98,10 @@ def test_duplicate_across_batches_is_quarantined(spark, settings):
     s = ingest(spark, settings)
     assert (s.rows_written, s.rows_quarantined) == (1, 2)
     reasons = {r["reason"] for r in read_table(spark, settings, "bronze.quarantine").collect()}
-    assert reasons == {"duplicate record: record_id 'E20' already ingested", "duplicate record: record_id 'E21' already ingested"}
+    assert reasons == {
+        "duplicate record: record_id 'E20' already ingested",
+        "duplicate record: record_id 'E21' already ingested",
+    }
 
 
 def test_failure_in_a_later_source_rolls_back_earlier_ones(spark, settings):
@@ -120,8 +125,15 @@ def test_empty_file_fails_naming_it(spark, settings):
 
 
 def test_header_with_missing_column_fails_naming_file_and_column(spark, settings):
-    land(settings, "engagement", "e.csv", ["record_id,team,month,engagement_score,headcount", "E1,t,2025-01-01,1,1"])
-    with pytest.raises(InputError, match=r"landing file engagement/e.csv: header .* missing columns respondents"):
+    land(
+        settings,
+        "engagement",
+        "e.csv",
+        ["record_id,team,month,engagement_score,headcount", "E1,t,2025-01-01,1,1"],
+    )
+    with pytest.raises(
+        InputError, match=r"landing file engagement/e.csv: header .* missing columns respondents"
+    ):
         ingest(spark, settings)
 
 

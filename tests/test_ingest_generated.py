@@ -29,7 +29,9 @@ REASON_BY_KIND = {
 
 
 def _truth(landing: Path, table: str) -> pd.DataFrame:
-    return pd.concat(pd.read_parquet(f) for f in sorted(glob.glob(str(landing / "_truth" / table / "*.parquet"))))
+    return pd.concat(
+        pd.read_parquet(f) for f in sorted(glob.glob(str(landing / "_truth" / table / "*.parquet")))
+    )
 
 
 @pytest.fixture(scope="module")
@@ -39,10 +41,17 @@ def ingested(spark, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("gen")
     settings = make_settings(tmp)
     # more bad records and fraud than the default, so every kind shows up in a small data set
-    noise = NoiseSettings(bad_record_rate=0.02, survey_fraud_rate=0.05, survey_duplicate_rate=0.03,
-                          survey_resubmission_rate=0.03)
-    generate(settings.lakehouse.landing_dir, GeneratorSettings(customers=400, seed=11, chunk_size=200, noise=noise),
-             workers=1)
+    noise = NoiseSettings(
+        bad_record_rate=0.02,
+        survey_fraud_rate=0.05,
+        survey_duplicate_rate=0.03,
+        survey_resubmission_rate=0.03,
+    )
+    generate(
+        settings.lakehouse.landing_dir,
+        GeneratorSettings(customers=400, seed=11, chunk_size=200, noise=noise),
+        workers=1,
+    )
     with JobRun(spark, settings, "ingest") as run:
         summary = run_ingest(run)
     return settings, summary, Path(settings.lakehouse.landing_dir)
@@ -53,7 +62,9 @@ def test_quarantine_holds_exactly_the_planted_bad_records(spark, ingested):
     bad = _truth(landing, "bad_records")
     assert set(bad["kind"]) == set(REASON_BY_KIND), "every kind of bad record is planted"
     q = read_table(spark, settings, "bronze.quarantine").select("source_file", "line_no", "reason").toPandas()
-    merged = bad.merge(q, left_on=["file", "line_no"], right_on=["source_file", "line_no"], how="outer", indicator=True)
+    merged = bad.merge(
+        q, left_on=["file", "line_no"], right_on=["source_file", "line_no"], how="outer", indicator=True
+    )
     missed = merged[merged["_merge"] == "left_only"]
     extra = merged[merged["_merge"] == "right_only"]
     assert missed.empty, f"planted bad records not quarantined:\n{missed.head()}"

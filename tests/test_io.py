@@ -46,9 +46,9 @@ def test_replace_where_is_idempotent(spark, settings):
 
 
 def test_unknown_table_fails_before_writing(spark, settings):
-    with pytest.raises(TableError, match="unknown table 'bronze.nope'"):
+    with pytest.raises(TableError, match=r"unknown table 'bronze\.nope'"):
         TableTransaction(spark, settings).append("bronze.nope", spark.range(1))
-    with pytest.raises(TableError, match="table bronze.calls does not exist"):
+    with pytest.raises(TableError, match=r"table bronze\.calls does not exist"):
         read_table(spark, settings, "bronze.calls")
 
 

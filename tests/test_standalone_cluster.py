@@ -62,13 +62,15 @@ def _stop(proc: subprocess.Popen) -> None:
 
 
 def test_ingest_job_on_standalone_cluster(spark, tmp_path):
-    from cxspark.generate import GeneratorSettings, generate
-
     import pyspark
+
+    from cxspark.generate import GeneratorSettings, generate
 
     spark_home = Path(pyspark.__file__).parent
     settings = make_settings(tmp_path)
-    generate(settings.lakehouse.landing_dir, GeneratorSettings(customers=150, seed=3, chunk_size=100), workers=1)
+    generate(
+        settings.lakehouse.landing_dir, GeneratorSettings(customers=150, seed=3, chunk_size=100), workers=1
+    )
 
     env = {
         **os.environ,
@@ -84,31 +86,62 @@ def test_ingest_job_on_standalone_cluster(spark, tmp_path):
     master_log, worker_log = tmp_path / "master.log", tmp_path / "worker.log"
     spark_class = str(spark_home / "bin" / "spark-class")
     master = subprocess.Popen(
-        [spark_class, "org.apache.spark.deploy.master.Master", "--host", "127.0.0.1", "--port", str(mport),
-         "--webui-port", str(mweb)],
-        env=env, stdout=master_log.open("w"), stderr=subprocess.STDOUT, start_new_session=True,
+        [
+            spark_class,
+            "org.apache.spark.deploy.master.Master",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(mport),
+            "--webui-port",
+            str(mweb),
+        ],
+        env=env,
+        stdout=master_log.open("w"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     worker = None
     try:
         _wait_port(mport, master, master_log)
         url = f"spark://127.0.0.1:{mport}"
         worker = subprocess.Popen(
-            [spark_class, "org.apache.spark.deploy.worker.Worker", url, "--host", "127.0.0.1", "--cores", "1",
-             "--memory", "1g", "--webui-port", str(wweb)],
-            env=env, stdout=worker_log.open("w"), stderr=subprocess.STDOUT, start_new_session=True,
+            [
+                spark_class,
+                "org.apache.spark.deploy.worker.Worker",
+                url,
+                "--host",
+                "127.0.0.1",
+                "--cores",
+                "1",
+                "--memory",
+                "1g",
+                "--webui-port",
+                str(wweb),
+            ],
+            env=env,
+            stdout=worker_log.open("w"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         _wait_worker(master_log)
         zip_path = build_zip(tmp_path / "dist")
         submit = [
             str(spark_home / "bin" / "spark-submit"),
-            "--master", url,
-            "--conf", "spark.executor.memory=768m",
-            "--conf", "spark.driver.memory=1g",
+            "--master",
+            url,
+            "--conf",
+            "spark.executor.memory=768m",
+            "--conf",
+            "spark.driver.memory=1g",
             *submit_arguments(settings, zip_path),
             str(REPO / "jobs" / "ingest.py"),
-            "--env", "test",
-            "--conf-dir", str(REPO / "conf"),
-            "--lakehouse", settings.lakehouse.root,
+            "--env",
+            "test",
+            "--conf-dir",
+            str(REPO / "conf"),
+            "--lakehouse",
+            settings.lakehouse.root,
             "--json",
         ]
         done = subprocess.run(submit, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=600)
@@ -126,4 +159,7 @@ def test_ingest_job_on_standalone_cluster(spark, tmp_path):
         assert read_table(spark, settings, f"bronze.{source}").count() > 0, source
     run = read_table(spark, settings, "audit.runs").first()
     assert run["status"] == "succeeded" and run["job"] == "ingest"
-    assert run["row_counts"]["rows_read"] == run["row_counts"]["rows_written"] + run["row_counts"]["rows_quarantined"]
+    assert (
+        run["row_counts"]["rows_read"]
+        == run["row_counts"]["rows_written"] + run["row_counts"]["rows_quarantined"]
+    )
