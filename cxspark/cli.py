@@ -163,7 +163,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger("py4j").setLevel(logging.WARNING)
     try:
         settings = _settings(args)
-        names = (["generate"] if args.generate else []) + PIPELINE if args.job == "pipeline" else [args.job]
+        if args.job == "pipeline":
+            names = (["generate"] if args.generate else []) + PIPELINE
+        else:
+            names = [args.job]
         _run_jobs(names, args, settings)
         if not args.json:
             root = Path(settings.lakehouse.root)

@@ -242,40 +242,59 @@ def _add_error(df: DataFrame, condition: Column, message: Column) -> DataFrame:
 def repeated_values(column: str, label: str, existing: DataFrame | None = None) -> Transform:
     """Flag the 2nd and later rows carrying the same non-null ``column`` value.
 
-    Order is file then line, so the first delivery of a value wins.  ``existing`` holds
-    values already in bronze (one column of the same name): any incoming row repeating
-    one is flagged too, so a value is accepted once across batches.
+    The first valid row (then file, then line) keeps the value.  ``existing`` holds
+    values already in bronze (one column of the same name): an incoming row repeating
+    one is flagged too, so a value is accepted once across batches.  Only the key column
+    is shuffled; the few repeated values are broadcast back to the rows.
     """
 
     def transform(df: DataFrame) -> DataFrame:
-        # valid rows first, then file and line: the first good delivery of a value wins
-        w = Window.partitionBy(column).orderBy(F.size("_errors") > 0, "_file", "_line_no")
-        first = F.first(F.concat(F.col("_file"), F.lit(":"), F.col("_line_no").cast("string"))).over(w)
-        out = df.withColumn("_rank", F.row_number().over(w)).withColumn("_first_at", first)
+        keyed = df.where(F.col(column).isNotNull())
+        order = F.struct((F.size("_errors") > 0).alias("bad"), F.col("_file"), F.col("_line_no"))
+        repeated = (
+            keyed.groupBy(column)
+            .agg(F.count("*").alias("_n"), F.min(order).alias("_first"))
+            .where(F.col("_n") > 1)
+            .select(
+                column,
+                F.col("_first._file").alias("_first_file"),
+                F.col("_first._line_no").alias("_first_line"),
+            )
+        )
+        out = df.join(F.broadcast(repeated), column, "left")
         if existing is not None:
-            seen = existing.select(F.col(column)).where(F.col(column).isNotNull()).distinct()
-            out = out.join(seen.withColumn("_seen_before", F.lit(True)), column, "left")
+            seen = (
+                keyed.select(column)
+                .distinct()
+                .join(
+                    existing.select(column).where(F.col(column).isNotNull()).distinct(), column, "left_semi"
+                )
+                .withColumn("_seen_before", F.lit(True))
+            )
+            out = out.join(F.broadcast(seen), column, "left")
         else:
             out = out.withColumn("_seen_before", F.lit(None).cast("boolean"))
-        valid = F.col(column).isNotNull() & (F.size("_errors") == 0)
+        is_first = (F.col("_file") == F.col("_first_file")) & (F.col("_line_no") == F.col("_first_line"))
         out = _add_error(
             out,
-            F.col(column).isNotNull() & F.col("_seen_before"),
+            F.coalesce(F.col("_seen_before"), F.lit(False)),
             F.concat(
                 F.lit(f"{label}: {column} '"), F.col(column).cast("string"), F.lit("' already ingested")
             ),
         )
         out = _add_error(
             out,
-            valid & (F.col("_rank") > 1),
+            F.col("_first_file").isNotNull() & ~is_first & (F.size("_errors") == 0),
             F.concat(
                 F.lit(f"{label}: {column} '"),
                 F.col(column).cast("string"),
                 F.lit("' repeats the record at "),
-                F.col("_first_at"),
+                F.col("_first_file"),
+                F.lit(":"),
+                F.col("_first_line").cast("string"),
             ),
         )
-        return out.drop("_rank", "_first_at", "_seen_before")
+        return out.drop("_first_file", "_first_line", "_seen_before")
 
     return transform
 

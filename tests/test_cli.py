@@ -1,0 +1,75 @@
+"""The command line: exit codes, one-line errors, the pipeline end to end and re-run."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from cxspark.cli import main
+from cxspark.io import read_table
+
+from .conftest import CONF, make_settings
+
+
+def _lines(text: str) -> list[str]:
+    return [line for line in text.splitlines() if line.strip()]
+
+
+@pytest.mark.parametrize("job", ["generate", "ingest", "pipeline"])
+def test_every_job_has_help(job, capsys):
+    with pytest.raises(SystemExit) as e:
+        main([job, "--help"])
+    assert e.value.code == 0
+    assert "--lakehouse" in capsys.readouterr().out
+
+
+def test_config_typo_is_one_line_naming_file_and_field(tmp_path, capsys):
+    conf = tmp_path / "conf"
+    shutil.copytree(CONF, conf)
+    (conf / "test.yaml").write_text("lakehouse:\n  rooot: /tmp/x\n")
+    code = main(["ingest", "--env", "test", "--conf-dir", str(conf)])
+    err = _lines(capsys.readouterr().err)
+    assert code == 2
+    assert err == [
+        f"cxspark ingest: error: config file {conf / 'test.yaml'}: unknown field 'lakehouse.rooot' "
+        "(did you mean 'root'?)"
+    ]
+
+
+def test_unknown_source_fails_and_is_audited(spark, tmp_path, capsys):
+    settings = make_settings(tmp_path)
+    (tmp_path / "lakehouse" / "landing").mkdir(parents=True)
+    code = main(["ingest", "--env", "test", "--conf-dir", str(CONF), "--lakehouse", settings.lakehouse.root,
+                 "--source", "fax"])
+    assert code == 2
+    assert _lines(capsys.readouterr().err)[-1].startswith("cxspark ingest: error: unknown source 'fax'")
+    [run] = read_table(spark, settings, "audit.runs").collect()
+    assert run["status"] == "failed" and run["job"] == "ingest"
+
+
+def test_pipeline_generates_ingests_and_reruns_idempotently(spark, tmp_path, capsys):
+    settings = make_settings(tmp_path)
+    argv = ["pipeline", "--generate", "--customers", "120", "--env", "test", "--conf-dir", str(CONF),
+            "--lakehouse", settings.lakehouse.root, "--json"]
+    assert main(argv) == 0
+    first = [json.loads(line) for line in _lines(capsys.readouterr().out)]
+    assert [r["job"] for r in first] == ["generate", "ingest"]
+    assert first[0]["generated"] is True and first[0]["customers"] == 120
+    assert first[1]["rows_read"] == first[0]["events_total"]
+    assert first[1]["rows_read"] == first[1]["rows_written"] + first[1]["rows_quarantined"]
+    bronze_rows = read_table(spark, settings, "bronze.web").count()
+
+    assert main(argv) == 0
+    second = [json.loads(line) for line in _lines(capsys.readouterr().out)]
+    assert second[0]["generated"] is False
+    assert second[1]["files_ingested"] == 0 and second[1]["files_skipped"] == first[1]["files_ingested"]
+    assert read_table(spark, settings, "bronze.web").count() == bronze_rows
+    runs = read_table(spark, settings, "audit.runs").collect()
+    assert sorted(r["job"] for r in runs) == ["generate", "generate", "ingest", "ingest"]
+    assert {r["status"] for r in runs} == {"succeeded"}
+
+    # other parameters into the same landing folder need --force
+    assert main([*argv[:3], "121", *argv[4:]]) == 2
+    assert "use --force" in capsys.readouterr().err
