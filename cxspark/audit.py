@@ -24,6 +24,7 @@ from pyspark.sql import types as T
 
 from cxspark import __version__
 from cxspark.config import Settings
+from cxspark.errors import AuditError, RollbackError
 from cxspark.io import TableTransaction, read_table, table_path, table_version
 from cxspark.tables import AUDIT_RUNS
 
@@ -127,6 +128,7 @@ class JobRun:
         self.counts[key] = self.counts.get(key, 0) + int(value)
 
     def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> None:
+        rollback_error: Exception | None = None
         if exc is None:
             self.status = "succeeded"
         else:
@@ -135,8 +137,19 @@ class JobRun:
             try:
                 self.tx.rollback()
             except Exception as rb:
+                rollback_error = rb
                 self.error = f"{self.error} | rollback failed: {rb}"
-        self._write_row()
+        try:
+            self._write_row()
+        except Exception as audit_exc:
+            log.error("run %s: could not append its row to %s: %s", self.run_id, AUDIT_RUNS, audit_exc)
+            if exc is None:
+                raise AuditError(
+                    f"run {self.run_id} succeeded but its row could not be written to {AUDIT_RUNS}: "
+                    f"{str(audit_exc).splitlines()[0] if str(audit_exc) else type(audit_exc).__name__}"
+                ) from audit_exc
+        if rollback_error is not None:
+            raise RollbackError(f"{self.error}") from exc
 
     def _write_row(self) -> None:
         ended = dt.datetime.now(dt.UTC)
@@ -161,5 +174,8 @@ class JobRun:
             self.counts,
         )
         df = self.spark.createDataFrame([row], RUNS_SCHEMA)
-        df.write.format("delta").mode("append").save(table_path(self.settings, AUDIT_RUNS))
+        # mergeSchema: a later version that adds audit columns can still append to an older table
+        df.write.format("delta").mode("append").option("mergeSchema", "true").save(
+            table_path(self.settings, AUDIT_RUNS)
+        )
         log.info("run %s %s", self.run_id, self.status)

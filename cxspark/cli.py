@@ -17,7 +17,6 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any
 
 from cxspark.config import Settings, load_settings
@@ -42,8 +41,7 @@ def _generate_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, help="random seed (default from config)")
     p.add_argument("--months", type=int, help="months of activity to simulate")
     p.add_argument("--workers", type=int, help="worker processes (default: all cores)")
-    p.add_argument("--output", help="landing folder to write (default: the configured landing folder)")
-    p.add_argument("--force", action="store_true", help="write even if the folder already holds files")
+    p.add_argument("--force", action="store_true", help="replace data generated with other parameters")
 
 
 def _run_generate(args: argparse.Namespace, settings: Settings, run: Any) -> dict[str, Any]:
@@ -51,7 +49,7 @@ def _run_generate(args: argparse.Namespace, settings: Settings, run: Any) -> dic
 
     return run_generate(
         settings,
-        output=args.output,
+        output=getattr(args, "output", None),
         customers=args.customers,
         seed=args.seed,
         months=args.months,
@@ -59,6 +57,11 @@ def _run_generate(args: argparse.Namespace, settings: Settings, run: Any) -> dic
         force=args.force,
         run=run,
     )
+
+
+def _generate_only_args(p: argparse.ArgumentParser) -> None:
+    _generate_args(p)
+    p.add_argument("--output", help="landing folder to write (default: the configured landing folder)")
 
 
 # -- ingest --------------------------------------------------------------------------------
@@ -81,7 +84,7 @@ def _run_ingest(args: argparse.Namespace, settings: Settings, run: Any) -> dict[
 JOBS: dict[str, Job] = {
     j.name: j
     for j in (
-        Job("generate", "write synthetic landing files with ground truth", _generate_args, _run_generate),
+        Job("generate", "synthetic landing files with ground truth", _generate_only_args, _run_generate),
         Job("ingest", "landing files -> bronze Delta tables and quarantine", _ingest_args, _run_ingest),
     )
 }
@@ -109,7 +112,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("pipeline", help="run every job in order", description="Run " + " -> ".join(PIPELINE))
     _common(p)
     p.add_argument("--generate", action="store_true", help="generate synthetic landing data first")
-    for name in ["generate", *PIPELINE]:
+    _generate_args(p)  # into the configured landing folder, which the pipeline then ingests
+    for name in PIPELINE:
         JOBS[name].add_arguments(p)
     return parser
 
@@ -154,6 +158,12 @@ def _run_jobs(names: list[str], args: argparse.Namespace, settings: Settings) ->
         _print(name, summary, args.json)
 
 
+def _job_names(args: argparse.Namespace) -> list[str]:
+    if args.job != "pipeline":
+        return [args.job]
+    return (["generate"] if args.generate else []) + PIPELINE
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(
@@ -163,13 +173,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger("py4j").setLevel(logging.WARNING)
     try:
         settings = _settings(args)
-        if args.job == "pipeline":
-            names = (["generate"] if args.generate else []) + PIPELINE
-        else:
-            names = [args.job]
-        _run_jobs(names, args, settings)
+        _run_jobs(_job_names(args), args, settings)
         if not args.json:
-            root = Path(settings.lakehouse.root)
+            root = settings.lakehouse.root.rstrip("/")
             print(f"\nDone. Delta tables are under {root}/<layer>/<table>; run history in {root}/audit/runs.")
         return 0
     except CxsparkError as exc:

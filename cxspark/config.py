@@ -89,6 +89,14 @@ class SparkSettings(_Strict):
             return {str(k): _conf_value(val) for k, val in v.items()}
         return v
 
+    @field_validator("conf")
+    @classmethod
+    def _utc_only(cls, v: dict[str, str]) -> dict[str, str]:
+        tz = v.get("spark.sql.session.timeZone")
+        if tz is not None and tz != "UTC":
+            raise ValueError("spark.sql.session.timeZone must stay UTC (every stored time is UTC)")
+        return v
+
 
 def _conf_value(v: Any) -> str:
     if isinstance(v, bool):
@@ -104,6 +112,22 @@ class GenerateSettings(_Strict):
     chunk_size: int = Field(default=10_000, ge=100)
     workers: int | None = Field(default=None, ge=1)
     noise: dict[str, float] = Field(default_factory=dict)
+
+    @field_validator("noise")
+    @classmethod
+    def _known_rates(cls, v: dict[str, float]) -> dict[str, float]:
+        import dataclasses
+        import difflib
+
+        from cxspark.generate.settings import NoiseSettings
+
+        known = [f.name for f in dataclasses.fields(NoiseSettings)]
+        for key in v:
+            if key not in known:
+                close = difflib.get_close_matches(key, known, n=1)
+                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                raise ValueError(f"unknown noise rate '{key}'{hint}")
+        return v
 
 
 class SurveyFraudSettings(_Strict):
@@ -231,7 +255,11 @@ def _record(origin: dict[tuple[str, ...], str], path: tuple[str, ...], value: An
             _record(origin, (*path, str(k)), v, source)
 
 
-def _origin_of(loc: tuple[str, ...], origin: dict[tuple[str, ...], str]) -> str:
+def _origin_of(loc: tuple[str, ...], origin: dict[tuple[str, ...], str], message: str = "") -> str:
+    # an error about a mapping may be caused by one of its keys: name the layer that set that key
+    for path, where in origin.items():
+        if len(path) > len(loc) and path[: len(loc)] == loc and f"'{path[-1]}'" in message:
+            return where
     for n in range(len(loc), 0, -1):
         if loc[:n] in origin:
             return origin[loc[:n]]
@@ -242,11 +270,12 @@ def _validation_message(exc: ValidationError, origin: dict[tuple[str, ...], str]
     err = exc.errors()[0]
     loc = tuple(str(p) for p in err["loc"])
     field = ".".join(loc)
-    where = _origin_of(loc, origin)
+    where = _origin_of(loc, origin, str(err["msg"]))
     if err["type"] == "extra_forbidden":
         return f"{where}: unknown field '{field}'{_suggestion(loc)}"
     more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
-    return f"{where}: field '{field}': {err['msg']}{more}"
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    return f"{where}: field '{field}': {msg}{more}"
 
 
 def _suggestion(loc: tuple[str, ...]) -> str:

@@ -41,3 +41,7 @@ class TableError(CxsparkError):
 
 class RollbackError(CxsparkError):
     """A failed job could not put every table back as it was."""
+
+
+class AuditError(CxsparkError):
+    """A run's audit row could not be written."""

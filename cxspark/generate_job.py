@@ -12,6 +12,7 @@ import json
 import logging
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 from cxspark.config import Settings
 from cxspark.errors import InputError
@@ -24,12 +25,15 @@ MANIFEST = "manifest.json"
 
 
 def _local_dir(uri: str) -> Path:
-    if "://" in uri and not uri.startswith("file://"):
+    parsed = urlparse(uri)
+    if parsed.scheme == "file":
+        return Path(parsed.path)
+    if parsed.scheme and len(parsed.scheme) > 1:  # a one-letter scheme is a Windows drive
         raise InputError(
             f"landing folder {uri}: the generator writes local files; generate into a local "
             "folder with --output and copy it to the cluster's storage"
         )
-    return Path(uri.removeprefix("file://"))
+    return Path(uri)
 
 
 def run_generate(

@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import logging
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from pyspark import StorageLevel
@@ -36,9 +39,19 @@ from cxspark.parse import (
 from cxspark.sources import SOURCES, Source, source
 from cxspark.tables import AUDIT_INGEST_FILES, BRONZE_QUARANTINE
 
-__all__ = ["INGEST_FILES_SCHEMA", "IngestSummary", "LandingFile", "check_source", "discover", "run_ingest"]
+__all__ = [
+    "INGEST_FILES_SCHEMA",
+    "IngestSummary",
+    "LandingFile",
+    "discover",
+    "record_rules",
+    "run_ingest",
+    "validated_records",
+]
 
 log = logging.getLogger(__name__)
+
+_SAFE_NAME = re.compile(r"^[A-Za-z0-9._\-+=@ ]+$")
 
 INGEST_FILES_SCHEMA = T.StructType(
     [
@@ -119,6 +132,11 @@ def discover(
             fname = st.getPath().getName()
             if st.isDirectory() or fname.startswith(("_", ".")):
                 continue
+            if not _SAFE_NAME.match(fname):
+                raise InputError(
+                    f"landing file {name}/{fname}: unsupported character in the file name "
+                    "(allowed: letters, digits, space and . _ - + = @)"
+                )
             if not fname.endswith(src.file_extension):
                 raise InputError(
                     f"landing file {name}/{fname}: unexpected extension for source {name} "
@@ -130,17 +148,35 @@ def discover(
     return sorted(files, key=lambda f: f.rel), sorted(unknown)
 
 
-def _first_line(spark: SparkSession, uri: str) -> str:
+def _head(spark: SparkSession, uri: str, n: int = 1) -> list[str]:
+    """The first ``n`` lines of a file on any Hadoop file system (BOM and CR stripped)."""
     jvm = spark.sparkContext._jvm
     assert jvm is not None
     fs, path = hadoop_fs(spark, uri)
     stream = fs.open(path)
+    lines: list[str] = []
     try:
         reader = jvm.java.io.BufferedReader(jvm.java.io.InputStreamReader(stream, "UTF-8"))
-        line = reader.readLine()
+        while len(lines) < n:
+            line = reader.readLine()
+            if line is None:
+                break
+            lines.append(line.lstrip("\ufeff").rstrip("\r"))
     finally:
         stream.close()
-    return (line or "").lstrip("\ufeff").rstrip("\r")
+    return lines
+
+
+def _first_object_keys(spark: SparkSession, uri: str) -> list[str] | None:
+    """Keys of the first JSON object among a file's first lines; None if none parses."""
+    for line in _head(spark, uri, 20):
+        try:
+            value = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(value, dict):
+            return list(value)
+    return None
 
 
 def check_files(spark: SparkSession, settings: Settings, files: list[LandingFile]) -> list[LandingFile]:
@@ -155,8 +191,19 @@ def check_files(spark: SparkSession, settings: Settings, files: list[LandingFile
             raise InputError(
                 f"landing file {f.rel} is empty (0 bytes); a {src.name} export always has content"
             )
+        if src.format == "jsonl":
+            keys = _first_object_keys(spark, f.uri)
+            missing = [c for c in src.columns if keys is not None and c not in keys]
+            if missing:
+                lacking = ", ".join(missing)
+                raise InputError(f"landing file {f.rel}: records lack {src.name} contract keys: {lacking}")
+            extra = [k for k in keys or [] if k not in src.columns]
+            if extra:
+                log.warning(
+                    "landing file %s: keys not in the contract are ignored: %s", f.rel, ", ".join(extra)
+                )
         if src.format == "csv":
-            header = [h.strip().strip('"') for h in _first_line(spark, f.uri).split(",")]
+            header = [h.strip().strip('"') for h in (_head(spark, f.uri) or [""])[0].split(",")]
             if header != src.columns:
                 missing = [c for c in src.columns if c not in header]
                 extra = [c for c in header if c not in src.columns]
@@ -174,19 +221,31 @@ def check_files(spark: SparkSession, settings: Settings, files: list[LandingFile
     return usable
 
 
-def check_source(
-    spark: SparkSession,
-    settings: Settings,
-    src: Source,
-    files: list[LandingFile],
-    existing: DataFrame | None,
-) -> DataFrame:
-    """Parsed, typed and rule-checked records of ``files`` with their ``_errors``."""
-    checked = (
+def validated_records(spark: SparkSession, src: Source, files: list[LandingFile]) -> DataFrame:
+    """Parsed and typed records of ``files`` with the reasons each breaks the contract."""
+    return (
         read_lines(spark, [f.uri for f in files], src.name)
         .transform(parse_records(src))
         .transform(validate(src))
-        .transform(duplicate_keys(src, existing.select(src.key) if existing is not None else None))
+    )
+
+
+def record_rules(
+    settings: Settings, src: Source, existing: DataFrame | None
+) -> Callable[[DataFrame], DataFrame]:
+    """Rules across records: duplicate keys, and for surveys resubmissions and fraud bursts."""
+
+    def transform(validated: DataFrame) -> DataFrame:
+        return _record_rules(settings, src, validated, existing)
+
+    return transform
+
+
+def _record_rules(
+    settings: Settings, src: Source, validated: DataFrame, existing: DataFrame | None
+) -> DataFrame:
+    checked = validated.transform(
+        duplicate_keys(src, existing.select(src.key) if existing is not None else None)
     )
     if src.name == "surveys":
         fraud = settings.ingest.survey_fraud
@@ -238,7 +297,7 @@ def run_ingest(run: JobRun, sources: list[str] | None = None) -> IngestSummary:
         src = SOURCES[name]
         batch = [f for f in new if f.source == name]
         replaced = [f.rel for f in batch if f.rel in previous]
-        stats = _ingest_source(run, src, batch, replaced, now)
+        stats = _ingest_source(run, src, batch, now)
         for f in batch:
             read, written, quarantined = stats.get(f.rel, (0, 0, 0))
             action = "replaced" if f.rel in previous else "ingested"
@@ -283,16 +342,20 @@ def run_ingest(run: JobRun, sources: list[str] | None = None) -> IngestSummary:
 
 
 def _ingest_source(
-    run: JobRun, src: Source, batch: list[LandingFile], replaced: list[str], now: dt.datetime
+    run: JobRun, src: Source, batch: list[LandingFile], now: dt.datetime
 ) -> dict[str, tuple[int, int, int]]:
     spark, settings = run.spark, run.settings
     bronze = src.bronze_table
+    files = [f.rel for f in batch]
     existing = None
     if table_exists(spark, settings, bronze):
-        existing = run.read(bronze)
-        if replaced:
-            existing = existing.where(~F.col("_source_file").isin(replaced))
-    checked = check_source(spark, settings, src, batch, existing).persist(StorageLevel.MEMORY_AND_DISK)
+        # rows an earlier delivery (or an interrupted run) left for these files are replaced,
+        # so they do not count as already ingested
+        existing = run.read(bronze).where(~F.col("_source_file").isin(files))
+    # Parse once into the cache: the rules across records, the per-file counts and both
+    # writes all read it instead of parsing the files again.
+    validated = validated_records(spark, src, batch).persist(StorageLevel.MEMORY_AND_DISK)
+    checked = validated.transform(record_rules(settings, src, existing))
     try:
         per_file = {
             r["_file"]: (int(r["n"]), int(r["n"] - r["bad"]), int(r["bad"]))
@@ -317,19 +380,18 @@ def _ingest_source(
             F.lit(run.run_id).alias("run_id"),
             F.lit(now).cast("timestamp").alias("ingested_at"),
         )
-        files_sql = ", ".join("'" + r.replace("'", "''") + "'" for r in replaced)
-        if replaced:
-            run.tx.replace_where(bronze, good_out, f"_source_file IN ({files_sql})")
-            run.tx.replace_where(
-                BRONZE_QUARANTINE, bad_out, f"source = '{src.name}' AND source_file IN ({files_sql})"
-            )
-        else:
-            run.tx.append(bronze, good_out)
-            run.tx.append(BRONZE_QUARANTINE, bad_out)
+        # One replaceWhere per table over every file of the run: new files add rows, re-delivered
+        # files replace theirs, and rows an interrupted run committed are replaced, not doubled.
+        # File names are checked at discovery to hold no quote, backslash or glob character.
+        files_sql = ", ".join(f"'{rel}'" for rel in files)
+        run.tx.replace_where(bronze, good_out, f"_source_file IN ({files_sql})")
+        run.tx.replace_where(
+            BRONZE_QUARANTINE, bad_out, f"source = '{src.name}' AND source_file IN ({files_sql})"
+        )
         _check_accounting(run, src, per_file)
         return per_file
     finally:
-        checked.unpersist()
+        validated.unpersist()
 
 
 def _check_bad_ratio(
@@ -339,7 +401,8 @@ def _check_bad_ratio(
     for rel, (n, _, bad) in sorted(per_file.items()):
         if n >= settings.ingest.min_lines_for_ratio and bad / n > limit:
             first = checked.where((F.col("_file") == rel) & (F.size("_errors") > 0)).select("_errors").first()
-            reason = first["_errors"][0] if first else "?"
+            # the rule and field only: raw values stay in the restricted quarantine, not in logs
+            reason = re.sub(r"(?<=: )'[^']*'", "'…'", first["_errors"][0]) if first else "?"
             raise InputError(
                 f"landing file {rel}: {bad} of {n} lines ({bad / n:.0%}) failed the {src.name} contract "
                 f"(limit {limit:.0%}); first reason: {reason}"

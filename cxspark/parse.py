@@ -148,7 +148,11 @@ def _typed(f: Field, src: Source) -> tuple[Column, Column]:
     present = s.isNotNull() & (s != "")
     if f.type == "string":
         value: Column = F.when(present, raw)
-    elif f.type in ("int", "long", "double", "decimal"):
+    elif f.type == "decimal":
+        # more decimals than the type holds would be rounded silently: refuse instead
+        exact = s.try_cast(T.DecimalType(38, 10))
+        value = F.when(present & (exact == exact.cast(spark_type(f))), s.try_cast(spark_type(f)))
+    elif f.type in ("int", "long", "double"):
         value = F.when(present, s.try_cast(spark_type(f)))
     elif f.type == "boolean":
         low = F.lower(s)
@@ -245,7 +249,9 @@ def repeated_values(column: str, label: str, existing: DataFrame | None = None) 
     The first valid row (then file, then line) keeps the value.  ``existing`` holds
     values already in bronze (one column of the same name): an incoming row repeating
     one is flagged too, so a value is accepted once across batches.  Only the key column
-    is shuffled; the few repeated values are broadcast back to the rows.
+    is shuffled; the values repeated within the batch (few, by nature) are broadcast back.
+    Values already in bronze are joined without a hint: a file re-delivered under a new
+    name can repeat millions, and adaptive execution picks the join.
     """
 
     def transform(df: DataFrame) -> DataFrame:
@@ -266,12 +272,10 @@ def repeated_values(column: str, label: str, existing: DataFrame | None = None) 
             seen = (
                 keyed.select(column)
                 .distinct()
-                .join(
-                    existing.select(column).where(F.col(column).isNotNull()).distinct(), column, "left_semi"
-                )
+                .join(existing.select(column).where(F.col(column).isNotNull()), column, "left_semi")
                 .withColumn("_seen_before", F.lit(True))
             )
-            out = out.join(F.broadcast(seen), column, "left")
+            out = out.join(seen, column, "left")
         else:
             out = out.withColumn("_seen_before", F.lit(None).cast("boolean"))
         is_first = (F.col("_file") == F.col("_first_file")) & (F.col("_line_no") == F.col("_first_line"))

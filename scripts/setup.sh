@@ -31,8 +31,10 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 
-if ! ls .ivy/jars/io.delta_delta-spark_*.jar >/dev/null 2>&1; then
+delta_jar=$(.venv/bin/python -c 'from cxspark.session import delta_coordinate as d; o, a, v = d().split(":"); print(f".ivy/jars/{o}_{a}-{v}.jar")')
+if [ ! -f "$delta_jar" ]; then
   echo "setup: fetching Delta Lake jars into .ivy (Maven Central)"
+  rm -rf .ivy/jars   # jars of another Delta version must not stay on the classpath
   CXSPARK_ENV=local .venv/bin/python -m cxspark.session --fetch-jars
 fi
 echo "setup: ready ($(.venv/bin/python -c 'import pyspark, delta, importlib.metadata as m; print("pyspark", pyspark.__version__, "delta-spark", m.version("delta-spark"))'))"

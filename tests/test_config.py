@@ -104,3 +104,16 @@ def test_command_line_overrides_win(conf):
         "test", conf, environ={"CXSPARK__LAKEHOUSE__ROOT": "/env"}, overrides={"lakehouse": {"root": "/cli"}}
     )
     assert s.lakehouse.root == "/cli"
+
+
+def test_noise_rates_and_session_time_zone_are_checked(conf):
+    with pytest.raises(
+        ConfigError,
+        match=r"environment variable CXSPARK__GENERATE__NOISE__junk_rate: .*"
+        r"unknown noise rate 'junk_rate'",
+    ):
+        load_settings("test", conf, environ={"CXSPARK__GENERATE__NOISE__junk_rate": "0.1"})
+    with pytest.raises(ConfigError, match="spark.sql.session.timeZone must stay UTC"):
+        load_settings(
+            "test", conf, environ={"CXSPARK__SPARK__CONF": "{spark.sql.session.timeZone: Europe/Paris}"}
+        )

@@ -149,3 +149,52 @@ def test_unknown_folders_are_reported_not_ingested(spark, settings):
     land(settings, "faxes", "f.csv", ["a,b"])
     s = ingest(spark, settings)
     assert s.unknown_folders == ["faxes"] and s.rows_written == 2
+
+
+def test_new_and_redelivered_files_in_one_run(spark, settings):
+    old = land(settings, "engagement", "e1.csv", engagement(25))
+    ingest(spark, settings)
+    old.write_text("".join(line + "\n" for line in engagement(22)), encoding="utf-8")
+    os.utime(old, (1, 1))
+    land(settings, "engagement", "e2.csv", engagement(4, start=100))
+    s = ingest(spark, settings)
+    assert (s.files_ingested, s.files_replaced, s.rows_written) == (2, 1, 26)
+    df = read_table(spark, settings, "bronze.engagement")
+    assert df.count() == 26 and df.select("record_id").distinct().count() == 26
+
+
+def test_rows_left_by_an_interrupted_run_are_replaced_not_doubled(spark, settings):
+    land(settings, "engagement", "e1.csv", engagement(21))
+    ingest(spark, settings)
+    # simulate a driver killed after the bronze commit but before the manifest commit
+    from cxspark.io import table_path
+
+    spark.sql(f"DELETE FROM delta.`{table_path(settings, 'audit.ingest_files')}`")
+    s = ingest(spark, settings)
+    assert (s.rows_written, s.rows_quarantined) == (21, 0)
+    assert read_table(spark, settings, "bronze.engagement").count() == 21
+
+
+def test_jsonl_file_lacking_contract_keys_fails_naming_them(spark, settings):
+    land(settings, "web", "w.jsonl", ['{"event_id": "e1", "ts": 1, "channel": "web"}'])
+    with pytest.raises(
+        InputError, match=r"landing file web/w.jsonl: records lack web contract keys: event_type, page"
+    ):
+        ingest(spark, settings)
+
+
+def test_file_names_that_could_break_sql_or_globs_are_refused(spark, settings):
+    land(settings, "engagement", "it's[1].csv", engagement(2))
+    with pytest.raises(InputError, match=r"engagement/it's\[1\].csv: unsupported character in the file name"):
+        ingest(spark, settings)
+
+
+def test_audit_row_that_cannot_be_written_is_an_error(spark, settings):
+    from cxspark.errors import AuditError
+
+    blocker = Path(settings.lakehouse.root) / "audit" / "runs"
+    blocker.parent.mkdir(parents=True)
+    blocker.write_text("not a table")
+    land(settings, "engagement", "e1.csv", engagement(2))
+    with pytest.raises(AuditError, match=r"succeeded but its row could not be written to audit.runs"):
+        ingest(spark, settings)

@@ -68,6 +68,7 @@ def test_csv_rows_are_typed_and_bad_rows_name_the_field(spark, tmp_path):
             "r5,15/01/2025 10:00:00,1,1,c,n",  # not allowed
             ",15/01/2025 10:00:00,1,1,a,n",  # required missing
             "r7,2025-01-15,1,1,a,n",  # wrong timestamp format
+            "r7b,15/01/2025 10:00:00,1,12.345,a,n",  # more decimals than the type holds
             "r8,15/01/2025 10:00:00,1,1,a",  # too few fields
             'r9,15/01/2025 10:00:00,1,1,a,"unterminated',  # stray quote
         ],
@@ -88,8 +89,9 @@ def test_csv_rows_are_typed_and_bad_rows_name_the_field(spark, tmp_path):
         6: "field 'kind': 'c' is not one of the allowed values",
         7: "field 'id': required but empty",
         8: "field 'at': '2025-01-15' is not a valid timestamp (dd/MM/yyyy HH:mm:ss)",
-        9: "malformed CSV line: 5 fields, expected 6",
-        10: "malformed CSV line: unterminated or stray quote",
+        9: "field 'amount': '12.345' is not a valid decimal number",
+        10: "malformed CSV line: 5 fields, expected 6",
+        11: "malformed CSV line: unterminated or stray quote",
     }
     raw = {r["line_no"]: r["raw_line"] for r in bad.collect()}
     assert raw[4] == "r3,15/01/2025 10:00:00,x,1,a,n"

@@ -13,6 +13,7 @@ Example::
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import shutil
 import time
@@ -87,7 +88,11 @@ def generate(
     if n_workers == 1:
         results = [run_chunk(t) for t in tasks]
     else:
-        with ProcessPoolExecutor(max_workers=n_workers) as pool:
+        # spawn, not fork: the caller may already run a JVM gateway whose threads and
+        # sockets must not be copied into the workers
+        with ProcessPoolExecutor(
+            max_workers=n_workers, mp_context=multiprocessing.get_context("spawn")
+        ) as pool:
             results = list(pool.map(run_chunk, tasks))
     summary = _summarise(root, settings, results)
     _write_json(root / TRUTH_DIR / "drivers.json", outcome.drivers_document(_observed(results)))
