@@ -15,7 +15,7 @@ lint: setup
 	.venv/bin/mypy
 
 bench: setup
-	.venv/bin/python benchmarks/run.py
+	.venv/bin/python benchmarks/bench_foundation.py --customers 100000
 
 clean:
 	rm -rf lakehouse spark-warehouse .pytest_cache

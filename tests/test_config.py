@@ -113,7 +113,7 @@ def test_noise_rates_and_session_time_zone_are_checked(conf):
         r"unknown noise rate 'junk_rate'",
     ):
         load_settings("test", conf, environ={"CXSPARK__GENERATE__NOISE__junk_rate": "0.1"})
-    with pytest.raises(ConfigError, match="spark.sql.session.timeZone must stay UTC"):
+    with pytest.raises(ConfigError, match=r"spark\.sql\.session\.timeZone must stay UTC"):
         load_settings(
             "test", conf, environ={"CXSPARK__SPARK__CONF": "{spark.sql.session.timeZone: Europe/Paris}"}
         )

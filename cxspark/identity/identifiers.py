@@ -1,0 +1,606 @@
+"""Identifier normalisation and validation: one canonical form per identifier type.
+
+Every identifier a landing field carries (``Field.identifier`` in :mod:`cxspark.sources`)
+goes through :func:`normalize` before identity resolution compares it with anything.
+Each rule lives in exactly one place here; :class:`NormalizationPolicy` holds the
+configurable parts (default phone region, email provider rules, junk blocklists).
+
+The result says what happened to the value:
+
+- ``ok``: ``value`` is the canonical form and may link records;
+- ``empty``: nothing was written (None, NaN, ``""``, whitespace);
+- ``invalid``: something was written but it is not a well-formed identifier of the type;
+- ``blocked``: well-formed or a known placeholder, but junk that must never link records
+  (``test@test.com``, ``n/a``, ``0000000000``, shared mailboxes such as ``support@``).
+  ``value`` keeps the canonical form where one exists, so reports can count junk.
+
+Canonical forms (the same as the generator's ground truth):
+
+========================  ==========================================================
+``email``                 trimmed, lower-case; gmail/googlemail without dots and
+                          ``+tag``, domain ``gmail.com``
+``phone``                 E.164 (``+447400123456``), national numbers in
+                          ``default_region``
+``account_number``        ``ACC-`` + 8 digits
+``crm_id``                ``C`` + 9 digits
+``cookie_id``/``device_id``  trimmed, lower-case, 8..64 of ``[0-9a-z_-]``
+========================  ==========================================================
+
+Chats carry a nested ``visitor`` struct: normalise its ``email``, ``phone`` and
+``cookie_id`` members with those types.
+
+Example::
+
+    >>> normalize("email", "  John.Smith+bills@GoogleMail.com ").value
+    'johnsmith@gmail.com'
+    >>> normalize("phone", "0044 7400 123456").value
+    '+447400123456'
+    >>> normalize("phone", "12")
+    Normalized(value=None, status='invalid', reason="phone '12' is not a valid number for region GB")
+    >>> normalize("account_number", "acc 1234 5678").value
+    'ACC-12345678'
+    >>> normalize("email", "support@lumenconnect.co.uk").status
+    'blocked'
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+import phonenumbers
+
+__all__ = [
+    "DEFAULT_BLOCKED_EMAIL_DOMAINS",
+    "DEFAULT_BLOCKLIST",
+    "DEFAULT_EMAIL_PROVIDER_RULES",
+    "DEFAULT_PLACEHOLDERS",
+    "DEFAULT_POLICY",
+    "DEFAULT_SHARED_MAILBOXES",
+    "ID_TYPES",
+    "EmailProviderRule",
+    "NormalizationPolicy",
+    "Normalized",
+    "Status",
+    "normalize",
+    "normalize_series",
+]
+
+Status = Literal["ok", "empty", "invalid", "blocked"]
+
+ID_TYPES: tuple[str, ...] = ("crm_id", "email", "phone", "account_number", "cookie_id", "device_id")
+"""The identifier types of ``Field.identifier`` in :mod:`cxspark.sources`."""
+
+_MAX_LENGTH = 320  # longest input looked at (an email address is at most 254)
+_SHOWN = 40  # characters of a value quoted in a reason
+
+
+@dataclass(frozen=True)
+class EmailProviderRule:
+    """How one mail provider maps address variants onto one mailbox.
+
+    ``remove_dots``: dots in the local part are ignored; ``strip_plus_tag``: anything
+    from ``+`` on is ignored; ``canonical_domain``: the domain to write instead.
+
+    Example::
+
+        >>> EmailProviderRule(remove_dots=True, strip_plus_tag=True, canonical_domain="gmail.com")
+        EmailProviderRule(remove_dots=True, strip_plus_tag=True, canonical_domain='gmail.com')
+    """
+
+    remove_dots: bool = False
+    strip_plus_tag: bool = False
+    canonical_domain: str | None = None
+
+
+_GMAIL = EmailProviderRule(remove_dots=True, strip_plus_tag=True, canonical_domain="gmail.com")
+
+DEFAULT_EMAIL_PROVIDER_RULES: Mapping[str, EmailProviderRule] = {
+    "gmail.com": _GMAIL,
+    "googlemail.com": _GMAIL,
+}
+"""Gmail ignores dots and ``+tag``; googlemail.com is the same mailbox as gmail.com."""
+
+DEFAULT_BLOCKLIST: Mapping[str, frozenset[str]] = {
+    "email": frozenset(
+        {
+            "test@test.com",
+            "none@none.com",
+            "na@na.com",
+            "noemail@noemail.com",
+            "email@email.com",
+            "unknown@unknown.com",
+            "no.email@example.com",
+            "noreply@example.com",
+        }
+    ),
+    "phone": frozenset({"+440000000000", "+441234567890", "+447000000000", "+447123456789"}),
+    "account_number": frozenset({"ACC-00000000"}),
+    "crm_id": frozenset({"C000000000"}),
+    "cookie_id": frozenset(),
+    "device_id": frozenset({"00000000-0000-0000-0000-000000000000"}),
+}
+"""Canonical values per type that must never link records."""
+
+DEFAULT_SHARED_MAILBOXES: frozenset[str] = frozenset(
+    {
+        "abuse", "accounts", "admin", "administrator", "billing", "contact", "customerservice",
+        "customerservices", "donotreply", "enquiries", "enquiry", "hello", "help", "helpdesk",
+        "hostmaster", "info", "mail", "noreply", "office", "postmaster", "reception", "sales",
+        "service", "support", "team", "webmaster",
+    }
+)  # fmt: skip
+"""Local parts of role mailboxes many people share, at any domain (compared without
+``.``, ``-`` and ``_``, so ``no-reply`` and ``do.not.reply`` are covered)."""
+
+DEFAULT_BLOCKED_EMAIL_DOMAINS: frozenset[str] = frozenset(
+    {"example.com", "example.net", "example.org", "test.com", "none.com", "example", "invalid", "test",
+     "localhost"}
+)  # fmt: skip
+"""Domains (and their subdomains) that are never a customer's mailbox (RFC 2606 names)."""
+
+DEFAULT_PLACEHOLDERS: frozenset[str] = frozenset(
+    {
+        "-", "--", "?", ".", "0", "n/a", "n.a.", "na", "nan", "nil", "none", "null", "(null)",
+        "<null>", "undefined", "unknown", "unk", "tbc", "tba", "not known", "not provided",
+        "not available", "no email", "noemail", "no phone", "x", "xx", "xxx", "test",
+    }
+)  # fmt: skip
+"""Placeholders written instead of a value, for any type (trimmed, lower-case)."""
+
+
+@dataclass(frozen=True)
+class NormalizationPolicy:
+    """The configurable parts of identifier normalisation, validated on construction.
+
+    - ``default_region``: region (ISO 3166 alpha-2, e.g. ``"GB"``) of phone numbers
+      written without a country code.
+    - ``email_provider_rules``: domain -> :class:`EmailProviderRule`; by default gmail.com
+      and googlemail.com drop dots and ``+tag`` and become gmail.com.
+    - ``plus_addressing_all_domains``: drop ``+tag`` at every domain (default False:
+      many providers treat ``+`` as an ordinary character).
+    - ``blocklist``: id type -> canonical values that are junk (status ``blocked``).
+    - ``shared_mailboxes``: role local parts (``support``, ``info``, ``noreply`` ...)
+      blocked at any domain.
+    - ``blocked_email_domains``: domains whose addresses are blocked, with subdomains.
+    - ``placeholders``: written-instead-of-a-value tokens (``n/a``, ``unknown``) blocked
+      for every type.
+
+    Collections may be given as any iterable of strings; they are stored as frozensets.
+
+    Example::
+
+        >>> NormalizationPolicy(default_region="IE").default_region
+        'IE'
+        >>> NormalizationPolicy(default_region="XX")
+        Traceback (most recent call last):
+        ...
+        ValueError: default_region: 'XX' is not a region phonenumbers knows
+    """
+
+    default_region: str = "GB"
+    email_provider_rules: Mapping[str, EmailProviderRule] = field(
+        default_factory=lambda: dict(DEFAULT_EMAIL_PROVIDER_RULES), hash=False
+    )
+    plus_addressing_all_domains: bool = False
+    blocklist: Mapping[str, frozenset[str]] = field(
+        default_factory=lambda: dict(DEFAULT_BLOCKLIST), hash=False
+    )
+    shared_mailboxes: frozenset[str] = DEFAULT_SHARED_MAILBOXES
+    blocked_email_domains: frozenset[str] = DEFAULT_BLOCKED_EMAIL_DOMAINS
+    placeholders: frozenset[str] = DEFAULT_PLACEHOLDERS
+
+    def __post_init__(self) -> None:
+        _check_region(self.default_region)
+        if not isinstance(self.plus_addressing_all_domains, bool):
+            raise ValueError("plus_addressing_all_domains: must be a bool")
+        object.__setattr__(self, "email_provider_rules", _checked_rules(self.email_provider_rules))
+        object.__setattr__(self, "blocklist", _checked_blocklist(self.blocklist))
+        for name in ("shared_mailboxes", "blocked_email_domains", "placeholders"):
+            object.__setattr__(self, name, _checked_strings(name, getattr(self, name), lower=True))
+        for local in self.shared_mailboxes:
+            if "@" in local:
+                raise ValueError(f"shared_mailboxes: {local!r} must be a local part without '@'")
+        for domain in self.blocked_email_domains:
+            if not domain or "@" in domain:
+                raise ValueError(f"blocked_email_domains: {domain!r} is not a domain")
+
+
+def _check_region(region: object) -> None:
+    if not isinstance(region, str) or region not in phonenumbers.SUPPORTED_REGIONS:
+        raise ValueError(f"default_region: {region!r} is not a region phonenumbers knows")
+
+
+def _checked_rules(rules: object) -> dict[str, EmailProviderRule]:
+    if not isinstance(rules, Mapping):
+        raise ValueError("email_provider_rules: must be a mapping of domain to EmailProviderRule")
+    out: dict[str, EmailProviderRule] = {}
+    for domain, rule in rules.items():
+        if not isinstance(domain, str) or domain != domain.strip().lower() or "." not in domain:
+            raise ValueError(f"email_provider_rules: {domain!r} is not a lower-case domain")
+        if not isinstance(rule, EmailProviderRule):
+            raise ValueError(f"email_provider_rules: the rule of {domain!r} is not an EmailProviderRule")
+        target = rule.canonical_domain
+        if target is not None and (target != target.strip().lower() or "." not in target):
+            raise ValueError(f"email_provider_rules: canonical_domain {target!r} is not a lower-case domain")
+        out[domain] = rule
+    return out
+
+
+_CANONICAL_SHAPES: dict[str, re.Pattern[str]] = {
+    "crm_id": re.compile(r"C\d{9}"),
+    "email": re.compile(r"[^\sA-Z@]+@[^\sA-Z@]+"),
+    "phone": re.compile(r"\+\d{4,15}"),
+    "account_number": re.compile(r"ACC-\d{8}"),
+    "cookie_id": re.compile(r"[0-9a-z_-]{1,64}"),
+    "device_id": re.compile(r"[0-9a-z_-]{1,64}"),
+}
+
+
+def _checked_blocklist(blocklist: object) -> dict[str, frozenset[str]]:
+    if not isinstance(blocklist, Mapping):
+        raise ValueError("blocklist: must be a mapping of id type to canonical values")
+    out: dict[str, frozenset[str]] = {}
+    for id_type, values in blocklist.items():
+        if id_type not in ID_TYPES:
+            raise ValueError(f"blocklist: unknown id type {id_type!r} (known: {', '.join(ID_TYPES)})")
+        checked = _checked_strings("blocklist", values, lower=False)
+        for value in checked:
+            if not _CANONICAL_SHAPES[id_type].fullmatch(value):
+                raise ValueError(f"blocklist: {value!r} is not a canonical {id_type}")
+        out[id_type] = checked
+    return out
+
+
+def _checked_strings(name: str, values: object, *, lower: bool) -> frozenset[str]:
+    if isinstance(values, str) or not isinstance(values, Iterable):
+        raise ValueError(f"{name}: must be a collection of strings, not {type(values).__name__}")
+    items = frozenset(values)
+    for item in items:
+        if not isinstance(item, str) or item != item.strip() or (lower and item != item.lower()):
+            case = " lower-case" if lower else ""
+            raise ValueError(f"{name}: {item!r} must be a trimmed{case} string")
+    return items
+
+
+DEFAULT_POLICY = NormalizationPolicy()
+"""The policy :func:`normalize` uses when none is given."""
+
+
+@dataclass(frozen=True)
+class Normalized:
+    """The outcome of normalising one identifier value.
+
+    ``value`` is the canonical form (None when empty or invalid, and for blocked
+    placeholders); ``reason`` says in one line why the status is not ``ok``.
+
+    Example::
+
+        >>> normalize("crm_id", " c722614677 ")
+        Normalized(value='C722614677', status='ok', reason=None)
+        >>> normalize("crm_id", None).status
+        'empty'
+    """
+
+    value: str | None
+    status: Status
+    reason: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when the value may link records."""
+        return self.status == "ok"
+
+
+def _show(text: str) -> str:
+    """The value quoted for a reason: one line, at most ``_SHOWN`` characters."""
+    return repr(text if len(text) <= _SHOWN else text[: _SHOWN - 3] + "...")
+
+
+def _ok(value: str) -> Normalized:
+    return Normalized(value, "ok")
+
+
+def _invalid(reason: str) -> Normalized:
+    return Normalized(None, "invalid", reason)
+
+
+def _blocked(value: str | None, reason: str) -> Normalized:
+    return Normalized(value, "blocked", reason)
+
+
+# ---------------------------------------------------------------------------- input cleaning
+
+
+def _as_text(raw: object) -> str | None:
+    """The raw value as a string, or None when nothing was written (None, NaN, NA)."""
+    if raw is None or raw is pd.NA or raw is pd.NaT:
+        return None
+    if isinstance(raw, float):
+        if math.isnan(raw):
+            return None
+        return str(int(raw)) if raw.is_integer() else str(raw)
+    return raw if isinstance(raw, str) else str(raw)
+
+
+def _clean(text: str) -> str:
+    """NFKC-folded (full-width forms, no-break spaces), invisible format characters
+    (zero-width spaces, BOM) removed, trimmed.
+
+    Example::
+
+        >>> _clean("\\u200b ＡＣＣ－１２３４５６７８\\xa0")
+        'ACC-12345678'
+    """
+    folded = unicodedata.normalize("NFKC", text)
+    return "".join(ch for ch in folded if unicodedata.category(ch) != "Cf").strip()
+
+
+def _key(text: str) -> str:
+    """Lower-case with runs of whitespace as one space: how placeholders are compared."""
+    return " ".join(text.lower().split())
+
+
+# ---------------------------------------------------------------------------- email
+
+_ATOM = r"[a-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+_TLD = r"(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})"
+_EMAIL_RE = re.compile(rf"(?P<local>{_ATOM}(?:\.{_ATOM})*)@(?P<domain>(?:{_LABEL}\.)+{_TLD})")
+_SEPARATORS = str.maketrans("", "", ".-_")
+
+
+def _email(text: str, policy: NormalizationPolicy) -> Normalized:
+    """Lower-case, validate the shape, apply provider rules, then block junk.
+
+    Example::
+
+        >>> _email("Jane.Doe+News@Outlook.com", DEFAULT_POLICY).value
+        'jane.doe+news@outlook.com'
+    """
+    email = text.lower()
+    match = _EMAIL_RE.fullmatch(email) if len(email) <= 254 else None
+    if match is None or len(match["local"]) > 64:
+        return _invalid(f"email {_show(text)} is not a valid address")
+    local, domain = match["local"], match["domain"]
+    rule = policy.email_provider_rules.get(domain, EmailProviderRule())
+    if rule.strip_plus_tag or policy.plus_addressing_all_domains:
+        local = local.split("+", 1)[0]
+    if rule.remove_dots:
+        local = local.replace(".", "")
+    domain = rule.canonical_domain or domain
+    if not local:
+        return _invalid(f"email {_show(text)} has an empty mailbox after provider rules")
+    canonical = f"{local}@{domain}"
+    reason = _email_junk(local, domain, canonical, policy)
+    return _blocked(canonical, reason) if reason else _ok(canonical)
+
+
+def _email_junk(local: str, domain: str, canonical: str, policy: NormalizationPolicy) -> str | None:
+    """Why a well-formed canonical address is junk, or None."""
+    if canonical in policy.blocklist.get("email", ()):
+        return f"email {_show(canonical)} is on the blocklist"
+    if any(domain == d or domain.endswith("." + d) for d in policy.blocked_email_domains):
+        return f"email {_show(canonical)} is at a blocked domain"
+    role = local.split("+", 1)[0].translate(_SEPARATORS)
+    if role in {m.translate(_SEPARATORS) for m in policy.shared_mailboxes}:
+        return f"email {_show(canonical)} is a shared mailbox"
+    return None
+
+
+# ---------------------------------------------------------------------------- phone
+
+_PHONE_CHARS = re.compile(r"[+0-9()\-./\s]+")
+_EXTENSION = re.compile(r"\s*(?:ext\.?|extension|x|#)\s*\d{1,7}$", re.IGNORECASE)
+_ASCENDING = "01234567890123456789"
+_DESCENDING = _ASCENDING[::-1]
+
+
+def _junk_digits(digits: str) -> bool:
+    """All one digit, or a run of consecutive digits (``1234567890``), six or more long.
+
+    Example::
+
+        >>> _junk_digits("0000000000"), _junk_digits("1234567890"), _junk_digits("7400123456")
+        (True, True, False)
+    """
+    if len(digits) < 6:
+        return False
+    return len(set(digits)) == 1 or digits in _ASCENDING or digits in _DESCENDING
+
+
+def _ascii_digits(text: str) -> str:
+    """Any Unicode decimal digit (Arabic-Indic, Devanagari ...) as its ASCII digit."""
+    return "".join(str(d) if (d := unicodedata.decimal(ch, None)) is not None else ch for ch in text)
+
+
+@lru_cache(maxsize=65_536)
+def _parse_phone(text: str, region: str) -> tuple[str | None, str | None]:
+    """(E.164 if valid else None, national significant number if parsable else None)."""
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None, None
+    nsn = phonenumbers.national_significant_number(number)
+    if not phonenumbers.is_valid_number(number):
+        return None, nsn
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), nsn
+
+
+def _phone(text: str, policy: NormalizationPolicy) -> Normalized:
+    """Parse with the default region (``00`` taken as ``+``), validate, write E.164.
+
+    Example::
+
+        >>> _phone("(07400) 123-456", DEFAULT_POLICY).value
+        '+447400123456'
+        >>> _phone("0000000000", DEFAULT_POLICY).status
+        'blocked'
+    """
+    number = _EXTENSION.sub("", text)
+    if not _PHONE_CHARS.fullmatch(number):
+        return _invalid(f"phone {_show(text)} holds characters that are not part of a phone number")
+    digits = "".join(ch for ch in number if ch.isdigit())
+    if _junk_digits(digits):
+        return _blocked(None, f"phone {_show(text)} is a dummy number")
+    if number.startswith("00"):
+        number = "+" + number[2:]
+    e164, nsn = _parse_phone(number, policy.default_region)
+    if nsn is not None and _junk_digits(nsn):
+        return _blocked(None, f"phone {_show(text)} is a dummy number")
+    if e164 is None:
+        region = policy.default_region
+        where = "as an international number" if number.startswith("+") else f"for region {region}"
+        return _invalid(f"phone {_show(text)} is not a valid number {where}")
+    if e164 in policy.blocklist.get("phone", ()):
+        return _blocked(e164, f"phone {_show(e164)} is on the blocklist")
+    return _ok(e164)
+
+
+# ---------------------------------------------------------------------------- ids with a pattern
+
+_ACCOUNT_RE = re.compile(r"ACC[\s._/-]*(?P<digits>\d(?:[\s._-]?\d)*)")
+_CRM_RE = re.compile(r"C\d{9}")
+_OPAQUE_RE = re.compile(r"[0-9a-z_-]{8,64}")
+
+
+def _account_number(text: str, policy: NormalizationPolicy) -> Normalized:
+    """``ACC-`` + 8 digits from ``acc12345678``, ``ACC 1234 5678``, ``acc-12345678`` ...
+
+    Example::
+
+        >>> _account_number("acc-1234-5678", DEFAULT_POLICY).value
+        'ACC-12345678'
+        >>> _account_number("12345678", DEFAULT_POLICY).status
+        'invalid'
+    """
+    match = _ACCOUNT_RE.fullmatch(text.upper())
+    digits = "".join(ch for ch in match["digits"] if ch.isdigit()) if match else ""
+    if len(digits) != 8:
+        return _invalid(f"account_number {_show(text)} is not ACC- followed by 8 digits")
+    canonical = f"ACC-{digits}"
+    if canonical in policy.blocklist.get("account_number", ()):
+        return _blocked(canonical, f"account_number {_show(canonical)} is on the blocklist")
+    return _ok(canonical)
+
+
+def _crm_id(text: str, policy: NormalizationPolicy) -> Normalized:
+    """Upper-case ``C`` + 9 digits.
+
+    Example::
+
+        >>> _crm_id("c100000007", DEFAULT_POLICY).value
+        'C100000007'
+    """
+    canonical = text.upper()
+    if not _CRM_RE.fullmatch(canonical):
+        return _invalid(f"crm_id {_show(text)} is not C followed by 9 digits")
+    if canonical in policy.blocklist.get("crm_id", ()):
+        return _blocked(canonical, f"crm_id {_show(canonical)} is on the blocklist")
+    return _ok(canonical)
+
+
+def _opaque(id_type: str) -> Callable[[str, NormalizationPolicy], Normalized]:
+    """The rule of an opaque id (cookie, device): lower-case, 8..64 of ``[0-9a-z_-]``."""
+
+    def rule(text: str, policy: NormalizationPolicy) -> Normalized:
+        canonical = text.lower()
+        if not _OPAQUE_RE.fullmatch(canonical):
+            return _invalid(f"{id_type} {_show(text)} is not 8 to 64 characters of [0-9a-z_-]")
+        if len(set(canonical.translate(_SEPARATORS))) <= 1:
+            return _blocked(canonical, f"{id_type} {_show(canonical)} is a dummy id")
+        if canonical in policy.blocklist.get(id_type, ()):
+            return _blocked(canonical, f"{id_type} {_show(canonical)} is on the blocklist")
+        return _ok(canonical)
+
+    rule.__doc__ = f"Lower-case, validated {id_type}."
+    return rule
+
+
+_RULES: dict[str, Callable[[str, NormalizationPolicy], Normalized]] = {
+    "crm_id": _crm_id,
+    "email": _email,
+    "phone": _phone,
+    "account_number": _account_number,
+    "cookie_id": _opaque("cookie_id"),
+    "device_id": _opaque("device_id"),
+}
+
+
+def _check_id_type(id_type: str) -> Callable[[str, NormalizationPolicy], Normalized]:
+    try:
+        return _RULES[id_type]
+    except (KeyError, TypeError):
+        raise ValueError(f"unknown id_type {id_type!r} (known: {', '.join(ID_TYPES)})") from None
+
+
+# ---------------------------------------------------------------------------- public API
+
+
+def normalize(id_type: str, raw: str | None, policy: NormalizationPolicy = DEFAULT_POLICY) -> Normalized:
+    """Normalise and validate one identifier value; never raises for any value.
+
+    Raises ``ValueError`` only for an ``id_type`` not in :data:`ID_TYPES`.
+
+    Example::
+
+        >>> normalize("phone", "+44 (0)7400 123456")
+        Normalized(value='+447400123456', status='ok', reason=None)
+        >>> normalize("cookie_id", "undefined").status
+        'blocked'
+        >>> normalize("email", "   ").status
+        'empty'
+        >>> normalize("passport", "X")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        ValueError: unknown id_type 'passport' (known: crm_id, email, ...)
+    """
+    rule = _check_id_type(id_type)
+    raw_text = _as_text(raw)
+    text = _clean(raw_text) if raw_text is not None else ""
+    if not text:
+        return Normalized(None, "empty", f"{id_type} is empty")
+    if _key(text) in policy.placeholders:
+        return _blocked(None, f"{id_type} {_show(text)} is a placeholder, not a value")
+    if len(text) > _MAX_LENGTH:
+        return _invalid(f"{id_type} of {len(text)} characters is too long")
+    if id_type == "phone":
+        text = _ascii_digits(text)
+    if not text.isascii():
+        return _invalid(f"{id_type} {_show(text)} holds non-ASCII characters")
+    return rule(text, policy)
+
+
+def normalize_series(
+    id_type: str, values: pd.Series, policy: NormalizationPolicy = DEFAULT_POLICY
+) -> pd.DataFrame:
+    """:func:`normalize` over a Series: columns ``value``, ``status``, ``reason``.
+
+    Each distinct value is normalised once (phone parses are also cached per process),
+    so it suits a Spark pandas UDF over columns with many repeats. The result has the
+    index of ``values`` and object columns holding str or None.
+
+    Example::
+
+        >>> out = normalize_series("phone", pd.Series(["07400 123456", None, "07400 123456", "12"]))
+        >>> out["value"].tolist()
+        ['+447400123456', None, '+447400123456', None]
+        >>> out["status"].tolist()
+        ['ok', 'empty', 'ok', 'invalid']
+    """
+    _check_id_type(id_type)
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    results = [normalize(id_type, raw, policy) for raw in uniques]
+    results.append(normalize(id_type, None, policy))  # code -1 (NA) picks the last entry
+    columns = {
+        name: np.array([getattr(r, name) for r in results], dtype=object)[codes]
+        for name in ("value", "status", "reason")
+    }
+    return pd.DataFrame(columns, index=values.index, dtype=object)  # None stays None, not NaN
