@@ -47,7 +47,13 @@ def run_generate(
     force: bool = False,
     run: Any = None,
 ) -> dict[str, Any]:
-    from cxspark.generate import GeneratorSettings, NoiseSettings, generate
+    from cxspark.generate import (
+        GENERATOR_VERSION,
+        GeneratorSettings,
+        NoiseSettings,
+        generate,
+        load_vocabulary,
+    )
 
     g = settings.generate
     try:
@@ -62,7 +68,10 @@ def run_generate(
     except (TypeError, ValueError) as exc:
         raise InputError(f"generate settings: {exc}") from None
     target = _local_dir(output or settings.lakehouse.landing_dir)
+    activities = settings.conf_path(settings.paths.activities)
     wanted = {
+        "generator_version": GENERATOR_VERSION,
+        "activities_sha256": load_vocabulary(activities).sha256,
         "seed": gen.seed,
         "customers": gen.customers,
         "months": gen.months,
@@ -90,7 +99,7 @@ def run_generate(
             target,
             gen,
             workers=workers or g.workers,
-            activities_path=settings.conf_path(settings.paths.activities),
+            activities_path=activities,
             overwrite=force,
         )
     except FileExistsError:

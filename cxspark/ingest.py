@@ -236,25 +236,15 @@ def record_rules(
     """Rules across records: duplicate keys, and for surveys resubmissions and fraud bursts."""
 
     def transform(validated: DataFrame) -> DataFrame:
-        return _record_rules(settings, src, validated, existing)
-
-    return transform
-
-
-def _record_rules(
-    settings: Settings, src: Source, validated: DataFrame, existing: DataFrame | None
-) -> DataFrame:
-    checked = validated.transform(
-        duplicate_keys(src, existing.select(src.key) if existing is not None else None)
-    )
-    if src.name == "surveys":
+        checked = validated.transform(
+            duplicate_keys(src, existing.select(src.key) if existing is not None else None)
+        )
+        if src.name != "surveys":
+            return checked
         fraud = settings.ingest.survey_fraud
-        checked = checked.transform(
-            repeated_values(
-                "invitation_id",
-                "duplicate submission",
-                existing.select("invitation_id") if existing is not None else None,
-            )
+        resubmitted = existing.select("invitation_id") if existing is not None else None
+        return checked.transform(
+            repeated_values("invitation_id", "duplicate submission", resubmitted)
         ).transform(
             bursts(
                 "ip_address",
@@ -264,7 +254,8 @@ def _record_rules(
                 label="suspected fraud",
             )
         )
-    return checked
+
+    return transform
 
 
 def _previous_batches(spark: SparkSession, settings: Settings) -> dict[str, str]:
