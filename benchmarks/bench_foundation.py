@@ -50,6 +50,7 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     ap.add_argument("--no-baseline-generate", action="store_true")
     ap.add_argument("--keep", help="keep the data in this folder")
+    ap.add_argument("--skip-ingest", action="store_true", help="measure the generator only")
     args = ap.parse_args()
 
     from cxspark.audit import JobRun
@@ -90,6 +91,12 @@ def main() -> None:
         }
         shutil.rmtree(work / "landing-1worker")
 
+    if args.skip_ingest:
+        children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        results["peak_memory_mib"] = {"python": round(_py_peak_mib()), "generator_worker": round(children)}
+        _report(args, work, results)
+        return
+
     settings = load_settings(
         "local",
         REPO / "conf",
@@ -129,6 +136,10 @@ def main() -> None:
     }
     results["peak_memory_mib"] = {"spark_jvm": _jvm_peak_mib(spark), "python": round(_py_peak_mib())}
     spark.stop()
+    _report(args, work, results)
+
+
+def _report(args: argparse.Namespace, work: Path, results: dict) -> None:
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -136,13 +147,17 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     (out / f"foundation-{args.customers}.json").write_text(json.dumps(results, indent=2))
     print(json.dumps(results, indent=2))
-    g, i, b = results["generate"], results["ingest"], results["ingest_baseline_plain_read_write"]
+    g = results["generate"]
     print(
         f"\ngenerator: {g['customers_per_s']} customers/s, {g['rows_per_s']} rows/s ({g['seconds']} s, "
         f"{args.workers} workers)"
     )
     if "generate_baseline_1_worker" in results:
-        print(f"  vs 1 worker: {results['generate_baseline_1_worker']['speedup']}x faster")
+        one = results["generate_baseline_1_worker"]
+        print(f"  1 worker took {one['seconds']} s: speed-up {one['speedup']}x with {args.workers} workers")
+    if "ingest" not in results:
+        return
+    i, b = results["ingest"], results["ingest_baseline_plain_read_write"]
     print(
         f"ingest: {i['rows_per_s']} rows/s ({i['seconds']} s for {i['rows_read']} rows, "
         f"{i['rows_quarantined']} quarantined)"
