@@ -23,6 +23,11 @@ def make_settings(tmp_path: Path, **overrides: Any):
     return load_settings("test", CONF, environ={}, overrides={"lakehouse": lake, **overrides})
 
 
+def cli_args(root: str | Path) -> list[str]:
+    """Command-line options that point a job at the test config and a lakehouse root."""
+    return ["--env", "test", "--conf-dir", str(CONF), "--lakehouse", str(root)]
+
+
 @pytest.fixture(scope="session")
 def spark() -> Iterator[Any]:
     from cxspark.config import load_settings

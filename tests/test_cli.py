@@ -10,7 +10,7 @@ import pytest
 from cxspark.cli import main
 from cxspark.io import read_table
 
-from .conftest import CONF, make_settings
+from .conftest import CONF, cli_args, make_settings
 
 
 def _lines(text: str) -> list[str]:
@@ -41,19 +41,7 @@ def test_config_typo_is_one_line_naming_file_and_field(tmp_path, capsys):
 def test_unknown_source_fails_and_is_audited(spark, tmp_path, capsys):
     settings = make_settings(tmp_path)
     (tmp_path / "lakehouse" / "landing").mkdir(parents=True)
-    code = main(
-        [
-            "ingest",
-            "--env",
-            "test",
-            "--conf-dir",
-            str(CONF),
-            "--lakehouse",
-            settings.lakehouse.root,
-            "--source",
-            "fax",
-        ]
-    )
+    code = main(["ingest", *cli_args(settings.lakehouse.root), "--source", "fax"])
     assert code == 2
     assert _lines(capsys.readouterr().err)[-1].startswith("cxspark ingest: error: unknown source 'fax'")
     [run] = read_table(spark, settings, "audit.runs").collect()
@@ -62,19 +50,7 @@ def test_unknown_source_fails_and_is_audited(spark, tmp_path, capsys):
 
 def test_pipeline_generates_ingests_and_reruns_idempotently(spark, tmp_path, capsys):
     settings = make_settings(tmp_path)
-    argv = [
-        "pipeline",
-        "--generate",
-        "--customers",
-        "120",
-        "--env",
-        "test",
-        "--conf-dir",
-        str(CONF),
-        "--lakehouse",
-        settings.lakehouse.root,
-        "--json",
-    ]
+    argv = ["pipeline", "--generate", "--customers", "120", *cli_args(settings.lakehouse.root), "--json"]
     assert main(argv) == 0
     first = [json.loads(line) for line in _lines(capsys.readouterr().out)]
     assert [r["job"] for r in first] == ["generate", "ingest"]

@@ -8,7 +8,7 @@ import pytest
 
 from cxspark.cli import main
 
-from .conftest import CONF, REPO
+from .conftest import CONF, REPO, cli_args
 
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
 
@@ -16,18 +16,7 @@ NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
 def test_notebook_runs(spark, tmp_path, monkeypatch, capsys, path):
     root = tmp_path / "lakehouse"
-    argv = [
-        "pipeline",
-        "--generate",
-        "--customers",
-        "100",
-        "--env",
-        "test",
-        "--conf-dir",
-        str(CONF),
-        "--lakehouse",
-        str(root),
-    ]
+    argv = ["pipeline", "--generate", "--customers", "100", *cli_args(root)]
     assert main(argv) == 0
     capsys.readouterr()
     monkeypatch.setenv("CXSPARK__LAKEHOUSE__ROOT", str(root))
