@@ -72,20 +72,23 @@ RUNS_SCHEMA = T.StructType(
 
 
 def code_version() -> str:
-    """Package version plus the git commit when running from a checkout."""
+    """Package version plus the git commit when running from a checkout (``.dirty`` if modified)."""
     env = os.environ.get("CXSPARK_CODE_VERSION")
     if env:
         return env
-    try:
-        sha = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            cwd=Path(__file__).resolve().parent,
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=True,
+    here = Path(__file__).resolve().parent
+
+    def git(*args: str) -> str:
+        return subprocess.run(
+            ["git", *args], cwd=here, capture_output=True, text=True, timeout=5, check=True
         ).stdout.strip()
-        return f"{__version__}+g{sha}" if sha else __version__
+
+    try:
+        sha = git("rev-parse", "--short", "HEAD")
+        if not sha:
+            return __version__
+        dirty = git("status", "--porcelain", "--untracked-files=no", "--", str(here))
+        return f"{__version__}+g{sha}{'.dirty' if dirty else ''}"
     except (OSError, subprocess.SubprocessError):
         return __version__
 

@@ -81,16 +81,70 @@ def _run_ingest(args: argparse.Namespace, settings: Settings, run: Any) -> dict[
     return asdict(summary)
 
 
+# -- resolve -------------------------------------------------------------------------------
+def _resolve_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--rerun", action="store_true", help="resolve even if bronze is unchanged since the last run"
+    )
+
+
+def _run_resolve(args: argparse.Namespace, settings: Settings, run: Any) -> dict[str, Any]:
+    from cxspark.identity.job import run_resolve
+
+    return run_resolve(run, force=args.rerun)
+
+
+# -- evaluate ------------------------------------------------------------------------------
+EVALUATIONS = ("identity",)
+
+
+def _evaluate_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("what", choices=EVALUATIONS, help="what to evaluate against the generator's ground truth")
+    p.add_argument("--check", action="store_true", help="exit with status 2 when a target is missed")
+
+
+def _run_evaluate(args: argparse.Namespace, settings: Settings, run: Any) -> dict[str, Any]:
+    from cxspark.errors import EvaluationError
+    from cxspark.evaluate import evaluate_identity
+    from cxspark.io import Scratch
+
+    with Scratch(run.spark, settings, run.run_id) as scratch:
+        result = evaluate_identity(run.spark, settings, run.read, scratch.materialize)
+    _count_metrics(run, result)
+    if not result["all_targets_met"] and args.check:
+        missed = ", ".join(k for k, v in result["targets"].items() if not v["met"])
+        raise EvaluationError(f"evaluate {args.what}: targets not met: {missed}")
+    return result
+
+
+def _count_metrics(run: Any, metrics: dict[str, Any], prefix: str = "") -> None:
+    """Numbers of an evaluation into the run's audit counts (integers: rates in parts per million)."""
+    for name, value in metrics.items():
+        if isinstance(value, dict):
+            _count_metrics(run, value, f"{prefix}{name}.")
+        elif isinstance(value, float):
+            run.count(f"{prefix}{name}_ppm", round(value * 1_000_000))
+        elif isinstance(value, int) and not isinstance(value, bool):
+            run.count(f"{prefix}{name}", value)
+
+
 JOBS: dict[str, Job] = {
     j.name: j
     for j in (
         Job("generate", "synthetic landing files with ground truth", _generate_only_args, _run_generate),
         Job("ingest", "landing files -> bronze Delta tables and quarantine", _ingest_args, _run_ingest),
+        Job(
+            "resolve",
+            "bronze -> identity graph, stable customer keys and the unified timeline (silver)",
+            _resolve_args,
+            _run_resolve,
+        ),
+        Job("evaluate", "accuracy against the generator's ground truth", _evaluate_args, _run_evaluate),
     )
 }
 
 # The order `pipeline` runs the jobs that read the lakehouse.
-PIPELINE: list[str] = ["ingest"]
+PIPELINE: list[str] = ["ingest", "resolve"]
 
 
 def _common(p: argparse.ArgumentParser) -> None:

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from cxspark.errors import ConfigError
 
@@ -147,6 +147,109 @@ class PrivacySettings(_Strict):
     require_key: bool = False
 
 
+def _check_id_types(values: list[str], *, what: str) -> list[str]:
+    import difflib
+
+    from cxspark.sources import ID_TYPES as _ID_TYPES
+
+    for v in values:
+        if v not in _ID_TYPES:
+            close = difflib.get_close_matches(v, _ID_TYPES, n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            raise ValueError(f"{what}: unknown identifier type '{v}'{hint}; known: {', '.join(_ID_TYPES)}")
+    if len(set(values)) != len(values):
+        raise ValueError(f"{what}: an identifier type is listed twice")
+    return values
+
+
+class NormalizationSettings(_Strict):
+    """Additions to the built-in identifier rules of :mod:`cxspark.identity.identifiers`."""
+
+    default_region: str = "GB"
+    plus_addressing_all_domains: bool = False
+    blocklist: dict[str, list[str]] = Field(default_factory=dict)
+    shared_mailboxes: list[str] = Field(default_factory=list)
+    blocked_email_domains: list[str] = Field(default_factory=list)
+    placeholders: list[str] = Field(default_factory=list)
+
+    @field_validator("blocklist")
+    @classmethod
+    def _blocklist_types(cls, v: dict[str, list[str]]) -> dict[str, list[str]]:
+        _check_id_types(list(v), what="blocklist")
+        return v
+
+
+class DuplicateAnchorSettings(_Strict):
+    same: list[str] = Field(default_factory=lambda: ["first_name", "last_name"])
+    same_or_missing: list[str] = Field(default_factory=lambda: ["date_of_birth"])
+
+    @field_validator("same", "same_or_missing")
+    @classmethod
+    def _crm_fields(cls, v: list[str]) -> list[str]:
+        from cxspark.sources import SOURCES
+
+        known = SOURCES["crm"].columns
+        for name in v:
+            if name not in known:
+                raise ValueError(f"'{name}' is not a crm column (known: {', '.join(known)})")
+        return v
+
+
+class FrequencyGuardSettings(_Strict):
+    types: list[str] = Field(default_factory=lambda: ["crm_id", "account_number"])
+    max_distinct: int = Field(default=3, ge=1)
+
+    @field_validator("types")
+    @classmethod
+    def _types(cls, v: list[str]) -> list[str]:
+        return _check_id_types(v, what="frequency_guard.types")
+
+
+class IdentitySettings(_Strict):
+    link_types: list[str] = Field(
+        default_factory=lambda: [
+            "crm_id",
+            "account_number",
+            "email",
+            "phone",
+            "device_id",
+            "cookie_id",
+            "case_ref",
+            "ticket_id",
+        ],
+        description="identifier types that link records, highest priority first",
+    )
+    anchor_type: str = "crm_id"
+    duplicate_anchor: DuplicateAnchorSettings = DuplicateAnchorSettings()
+    frequency_guard: FrequencyGuardSettings = FrequencyGuardSettings()
+    normalization: NormalizationSettings = NormalizationSettings()
+    key_prefix: str = Field(default="CK", pattern=r"^[A-Z]{1,8}$")
+    max_rounds: int = Field(default=60, ge=1)
+
+    @field_validator("link_types")
+    @classmethod
+    def _link_types(cls, v: list[str]) -> list[str]:
+        if not v:
+            raise ValueError("at least one identifier type must link records")
+        return _check_id_types(v, what="link_types")
+
+    @field_validator("anchor_type")
+    @classmethod
+    def _anchor(cls, v: str) -> str:
+        _check_id_types([v], what="anchor_type")
+        return v
+
+    @model_validator(mode="after")
+    def _anchor_links(self) -> IdentitySettings:
+        if self.anchor_type not in self.link_types:
+            raise ValueError(f"anchor_type '{self.anchor_type}' must be one of link_types")
+        return self
+
+    def priority(self, id_type: str) -> int:
+        """0 for the highest-priority link type; types that do not link sort last."""
+        return self.link_types.index(id_type) if id_type in self.link_types else len(self.link_types)
+
+
 class PathsSettings(_Strict):
     activities: str = Field(default="activities.yaml", description="relative to the conf dir")
 
@@ -159,6 +262,7 @@ class Settings(_Strict):
     generate: GenerateSettings = GenerateSettings()
     ingest: IngestSettings = IngestSettings()
     privacy: PrivacySettings = PrivacySettings()
+    identity: IdentitySettings = IdentitySettings()
     paths: PathsSettings = PathsSettings()
 
     def conf_path(self, relative: str) -> Path:

@@ -45,3 +45,7 @@ class RollbackError(CxsparkError):
 
 class AuditError(CxsparkError):
     """A run's audit row could not be written."""
+
+
+class EvaluationError(CxsparkError):
+    """An evaluation run with ``--check`` missed one of its targets."""

@@ -14,6 +14,7 @@ removes a table the job created), so a failed job leaves the lakehouse as it was
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,16 +25,26 @@ from cxspark.errors import LakehouseError, RollbackError, TableError
 from cxspark.tables import spec, table_path
 
 __all__ = [
+    "Scratch",
     "TableTransaction",
     "TableWrite",
     "check_lakehouse",
     "hadoop_fs",
+    "one_row",
     "read_table",
     "table_exists",
     "table_version",
 ]
 
 log = logging.getLogger(__name__)
+
+
+def one_row(df: DataFrame) -> Any:
+    """The single row of an aggregate (``df.first()`` typed as never None)."""
+    row = df.first()
+    if row is None:
+        raise TableError("expected one row from an aggregate, got none")
+    return row
 
 
 def hadoop_fs(spark: SparkSession, uri: str) -> tuple[Any, Any]:
@@ -93,6 +104,43 @@ def read_table(spark: SparkSession, settings: Settings, name: str, version: int 
     if version is not None:
         reader = reader.option("versionAsOf", version)
     return reader.load(path)
+
+
+class Scratch:
+    """A run's scratch folder under the lakehouse root for intermediate results.
+
+    ``materialize(df, name)`` writes ``df`` as Parquet and returns it read back: an
+    iterative algorithm calls it once per round so query plans stay short, and it works
+    the same on a cluster (shared storage) as locally. ``cleanup()`` removes the folder;
+    use it as a context manager so a failed run cleans up too::
+
+        with Scratch(spark, settings, run_id) as scratch:
+            edges = scratch.materialize(edges, "edges")
+    """
+
+    def __init__(self, spark: SparkSession, settings: Settings, run_id: str) -> None:
+        from cxspark.config import join_uri
+
+        self.spark = spark
+        self.root = join_uri(settings.lakehouse.root, "_scratch", run_id)
+
+    def materialize(self, df: DataFrame, name: str) -> DataFrame:
+        from cxspark.config import join_uri
+
+        path = join_uri(self.root, name)
+        df.write.mode("overwrite").parquet(path)
+        return self.spark.read.parquet(path)
+
+    def cleanup(self) -> None:
+        fs, p = hadoop_fs(self.spark, self.root)
+        if fs.exists(p):
+            fs.delete(p, True)
+
+    def __enter__(self) -> Scratch:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.cleanup()
 
 
 @dataclass
@@ -179,6 +227,40 @@ class TableTransaction:
             if update:
                 m = m.whenMatchedUpdateAll()
             m.whenNotMatchedInsertAll().execute()
+        self._committed(name, "merge")
+
+    def overwrite(self, name: str, df: DataFrame, *, partition_by: list[str] | None = None) -> None:
+        """Replace the whole table with ``df`` in one commit (a rebuilt derived table)."""
+        self._touch(name)
+        writer = df.write.format("delta").mode("overwrite")
+        if partition_by:
+            writer = writer.partitionBy(*partition_by)
+        writer.save(table_path(self.settings, name))
+        self._committed(name, "overwrite")
+
+    def merge_with(
+        self,
+        name: str,
+        source: DataFrame,
+        condition: str,
+        configure: Callable[[Any], Any],
+        *,
+        initial: DataFrame,
+    ) -> None:
+        """A MERGE whose clauses ``configure(builder)`` adds (target alias ``t``, source ``s``).
+
+        When the table does not exist yet, ``initial`` (rows in the table's shape) is
+        written instead, so the first run creates it.
+        """
+        from delta.tables import DeltaTable
+
+        w = self._touch(name)
+        path = table_path(self.settings, name)
+        if w.version_before is None and name not in self._our_versions:
+            initial.write.format("delta").mode("append").save(path)
+        else:
+            builder = DeltaTable.forPath(self.spark, path).alias("t").merge(source.alias("s"), condition)
+            configure(builder).execute()
         self._committed(name, "merge")
 
     # -- rollback -----------------------------------------------------------------------

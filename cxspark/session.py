@@ -15,6 +15,7 @@ from __future__ import annotations
 import importlib.metadata
 import os
 import re
+import sys
 from pathlib import Path
 
 from pyspark.sql import SparkSession
@@ -106,6 +107,10 @@ def spark_builder(settings: Settings) -> SparkSession.Builder:
             builder = builder.config("spark.jars.packages", coordinate)
             if s.ivy_dir:
                 builder = builder.config("spark.jars.ivy", str(Path(s.ivy_dir).resolve()))
+    if not submitted:
+        # Python workers (pandas UDFs) must run this interpreter with its packages, not the
+        # `python3` on PATH; PySpark takes the workers' interpreter from this variable
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     log_config = Path(settings.conf_dir) / "log4j2.properties"
     if log_config.is_file() and not submitted and "spark.driver.extraJavaOptions" not in s.conf:
         builder = builder.config(

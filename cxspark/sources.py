@@ -21,7 +21,25 @@ from typing import Literal
 
 from cxspark.errors import InputError
 
-__all__ = ["SOURCES", "Field", "Source", "UnknownSourceError", "source"]
+__all__ = [
+    "ID_TYPES",
+    "PERSONAL_ID_TYPES",
+    "REFERENCE_TYPES",
+    "SOURCES",
+    "Field",
+    "Source",
+    "UnknownSourceError",
+    "source",
+]
+
+PERSONAL_ID_TYPES: tuple[str, ...] = ("crm_id", "email", "phone", "account_number", "cookie_id", "device_id")
+"""Identifier types that name a person (or their device)."""
+
+REFERENCE_TYPES: tuple[str, ...] = ("case_ref", "ticket_id")
+"""Identifier types that group the records of one case or ticket (they name no one)."""
+
+ID_TYPES: tuple[str, ...] = PERSONAL_ID_TYPES + REFERENCE_TYPES
+"""The identifier types a landing field can carry (``Field.identifier``)."""
 
 FieldType = Literal["string", "int", "long", "double", "decimal", "boolean", "date", "timestamp", "json"]
 
@@ -71,6 +89,20 @@ class Source:
         return self.extension or (".csv" if self.format == "csv" else ".jsonl")
 
     @property
+    def identifier_paths(self) -> list[tuple[str, str]]:
+        """``(column path, identifier type)`` of every identifier the source carries.
+
+        A nested ``visitor`` struct contributes one path per member (``visitor.email``).
+        """
+        out: list[tuple[str, str]] = []
+        for f in self.fields:
+            if f.identifier == "visitor":
+                out += [(f"{f.name}.{member}", id_type) for member, id_type in VISITOR_IDENTIFIERS.items()]
+            elif f.identifier:
+                out.append((f.name, f.identifier))
+        return out
+
+    @property
     def bronze_table(self) -> str:
         return f"bronze.{self.name}"
 
@@ -89,6 +121,9 @@ _TS_LOCAL = "dd/MM/yyyy HH:mm:ss"
 _TS_ISO_Z = "yyyy-MM-dd'T'HH:mm:ss'Z'"
 _TS_ISO_OFFSET = "yyyy-MM-dd'T'HH:mm:ssXXX"
 _DATE = "yyyy-MM-dd"
+
+VISITOR_IDENTIFIERS: dict[str, str] = {"email": "email", "phone": "phone", "cookie_id": "cookie_id"}
+"""Members of the chats' ``visitor`` struct that are identifiers, and their types."""
 
 _MESSAGES_DDL = "array<struct<ts:string,sender:string,text:string>>"
 _VISITOR_DDL = "struct<name:string,email:string,phone:string,cookie_id:string>"
@@ -146,7 +181,7 @@ SOURCES: dict[str, Source] = {
                 Field("currency", allowed=("GBP", "EUR", "USD")),
                 Field("payment_method", allowed=("card", "direct_debit", "bank_transfer", "")),
                 Field("billing_email", identifier="email"),
-                Field("case_ref"),
+                Field("case_ref", identifier="case_ref"),
             ),
             event_time="event_time",
         ),
@@ -168,7 +203,7 @@ SOURCES: dict[str, Source] = {
                 Field("agent_id"),
                 Field("team"),
                 Field("wrap_code", required=True),
-                Field("case_ref"),
+                Field("case_ref", identifier="case_ref"),
                 Field("notes", text=True),
             ),
             event_time="start_time",
@@ -189,7 +224,7 @@ SOURCES: dict[str, Source] = {
                 Field("device_id", identifier="device_id"),
                 Field("user_id", identifier="crm_id"),
                 Field("email", identifier="email"),
-                Field("case_ref"),
+                Field("case_ref", identifier="case_ref"),
                 Field("form_text", text=True),
                 Field("user_agent"),
                 Field("ip"),
@@ -203,7 +238,7 @@ SOURCES: dict[str, Source] = {
             description="Service-desk ticket history: one row per ticket action, with notes.",
             fields=(
                 Field("ticket_event_id", required=True),
-                Field("ticket_id", required=True),
+                Field("ticket_id", required=True, identifier="ticket_id"),
                 Field("event_time", "timestamp", required=True, fmt=_TS_ISO_Z),
                 Field(
                     "action",
@@ -217,7 +252,7 @@ SOURCES: dict[str, Source] = {
                 Field("team"),
                 Field("requester_email", identifier="email"),
                 Field("account_number", identifier="account_number"),
-                Field("case_ref"),
+                Field("case_ref", identifier="case_ref"),
                 Field("subject", text=True),
                 Field("note", text=True),
             ),
@@ -236,7 +271,7 @@ SOURCES: dict[str, Source] = {
                 Field("agent_id"),
                 Field("team"),
                 Field("topic", required=True),
-                Field("case_ref"),
+                Field("case_ref", identifier="case_ref"),
                 Field("outcome"),
                 Field("visitor", "json", ddl=_VISITOR_DDL, identifier="visitor"),
                 Field("messages", "json", ddl=_MESSAGES_DDL, text=True),
@@ -253,7 +288,7 @@ SOURCES: dict[str, Source] = {
                 Field("invitation_id"),
                 Field("submitted_at", "timestamp", required=True, fmt=_TS_ISO_Z),
                 Field("survey_type", allowed=("post_case", "relationship")),
-                Field("case_ref"),
+                Field("case_ref", identifier="case_ref"),
                 Field("respondent_email", identifier="email"),
                 Field("crm_id", identifier="crm_id"),
                 Field("csat", "int", minimum=1, maximum=5),

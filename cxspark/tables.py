@@ -19,6 +19,11 @@ __all__ = [
     "AUDIT_INGEST_FILES",
     "AUDIT_RUNS",
     "BRONZE_QUARANTINE",
+    "SILVER_CUSTOMERS",
+    "SILVER_EVENTS",
+    "SILVER_IDENTITY_CHANGES",
+    "SILVER_IDENTITY_GRAPH",
+    "SILVER_IDENTITY_QUALITY",
     "TABLES",
     "TableSpec",
     "spec",
@@ -44,6 +49,11 @@ class TableSpec:
 BRONZE_QUARANTINE = "bronze.quarantine"
 AUDIT_RUNS = "audit.runs"
 AUDIT_INGEST_FILES = "audit.ingest_files"
+SILVER_IDENTITY_GRAPH = "silver.identity_graph"
+SILVER_IDENTITY_CHANGES = "silver.identity_changes"
+SILVER_IDENTITY_QUALITY = "silver.identity_quality"
+SILVER_CUSTOMERS = "silver.customers"
+SILVER_EVENTS = "silver.events"
 
 _SPECS: list[TableSpec] = [
     *(
@@ -52,6 +62,22 @@ _SPECS: list[TableSpec] = [
     ),
     TableSpec(
         BRONZE_QUARANTINE, "Raw lines that failed parsing or validation, with the reason.", restricted=True
+    ),
+    TableSpec(
+        SILVER_IDENTITY_GRAPH,
+        "Every identifier seen (pseudonymised) with its customer key, the rule that linked it and "
+        "its history (valid_from / valid_to).",
+    ),
+    TableSpec(SILVER_IDENTITY_CHANGES, "Customer keys created, split, merged or retired, per resolve run."),
+    TableSpec(
+        SILVER_IDENTITY_QUALITY,
+        "Per resolve run, source and field: how many identifier values were ok, empty, invalid or blocked.",
+    ),
+    TableSpec(SILVER_CUSTOMERS, "One row per customer key: identifiers, sources, activity span, CRM facts."),
+    TableSpec(
+        SILVER_EVENTS,
+        "The unified customer timeline: every touchpoint of every source with customer key, UTC time, "
+        "channel, canonical activity, department and case reference.",
     ),
     TableSpec(AUDIT_RUNS, "One row per job run: status, inputs, outputs and their Delta versions, counts."),
     TableSpec(AUDIT_INGEST_FILES, "One row per ingested landing file: batch id and row accounting."),

@@ -48,12 +48,14 @@ def test_unknown_source_fails_and_is_audited(spark, tmp_path, capsys):
     assert run["status"] == "failed" and run["job"] == "ingest"
 
 
-def test_pipeline_generates_ingests_and_reruns_idempotently(spark, tmp_path, capsys):
+def test_pipeline_generates_ingests_and_reruns_idempotently(spark, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("CXSPARK_CODE_VERSION", "test")  # resolve skips unchanged input only for the same code
     settings = make_settings(tmp_path)
     argv = ["pipeline", "--generate", "--customers", "120", *cli_args(settings.lakehouse.root), "--json"]
     assert main(argv) == 0
     first = [json.loads(line) for line in _lines(capsys.readouterr().out)]
-    assert [r["job"] for r in first] == ["generate", "ingest"]
+    assert [r["job"] for r in first] == ["generate", "ingest", "resolve"]
+    assert first[2]["customers"] > 0 and first[2]["events"] > 0
     assert first[0]["generated"] is True and first[0]["customers"] == 120
     assert first[1]["rows_read"] == first[0]["events_total"]
     assert first[1]["rows_read"] == first[1]["rows_written"] + first[1]["rows_quarantined"]
@@ -63,9 +65,17 @@ def test_pipeline_generates_ingests_and_reruns_idempotently(spark, tmp_path, cap
     second = [json.loads(line) for line in _lines(capsys.readouterr().out)]
     assert second[0]["generated"] is False
     assert second[1]["files_ingested"] == 0 and second[1]["files_skipped"] == first[1]["files_ingested"]
+    assert "skipped" in second[2]
     assert read_table(spark, settings, "bronze.web").count() == bronze_rows
     runs = read_table(spark, settings, "audit.runs").collect()
-    assert sorted(r["job"] for r in runs) == ["generate", "generate", "ingest", "ingest"]
+    assert sorted(r["job"] for r in runs) == [
+        "generate",
+        "generate",
+        "ingest",
+        "ingest",
+        "resolve",
+        "resolve",
+    ]
     assert {r["status"] for r in runs} == {"succeeded"}
 
     # other parameters into the same landing folder need --force

@@ -44,6 +44,7 @@ class Vocabulary:
     fields: dict[str, str]
     mappings: dict[str, dict[str, str]]
     natives: dict[str, dict[str, tuple[str, ...]]]
+    departments: dict[str, str]
 
     def canonical(self, source: str, code: str) -> str:
         """Canonical activity of a source's native code (KeyError if unmapped)."""
@@ -84,7 +85,28 @@ def load_vocabulary(path: str | Path | None = None) -> Vocabulary:
     fields, mappings = _mappings(p, doc, activities)
     natives = _natives(mappings)
     _check_complete(p, natives)
-    return Vocabulary(str(p), hashlib.sha256(raw).hexdigest(), activities, fields, mappings, natives)
+    departments = _departments(p, doc, activities)
+    return Vocabulary(
+        str(p), hashlib.sha256(raw).hexdigest(), activities, fields, mappings, natives, departments
+    )
+
+
+def _departments(p: Path, doc: dict[str, Any], activities: dict[str, str]) -> dict[str, str]:
+    """Optional ``departments: {department: [activity, ...]}`` -> activity -> department."""
+    raw = doc.get("departments") or {}
+    if not isinstance(raw, dict):
+        raise VocabularyError(f"{p}: 'departments' must be a mapping of department -> list of activities")
+    out: dict[str, str] = {}
+    for dept, acts in raw.items():
+        if not isinstance(acts, list):
+            raise VocabularyError(f"{p}: departments.{dept}: must be a list of activities")
+        for act in acts:
+            if act not in activities:
+                raise VocabularyError(f"{p}: departments.{dept}: unknown activity '{act}'")
+            if act in out:
+                raise VocabularyError(f"{p}: departments: activity '{act}' is listed under two departments")
+            out[str(act)] = str(dept)
+    return out
 
 
 def _activities(p: Path, doc: Any) -> dict[str, str]:

@@ -57,6 +57,8 @@ import numpy as np
 import pandas as pd
 import phonenumbers
 
+from cxspark.sources import ID_TYPES
+
 __all__ = [
     "DEFAULT_BLOCKED_EMAIL_DOMAINS",
     "DEFAULT_BLOCKLIST",
@@ -75,8 +77,6 @@ __all__ = [
 
 Status = Literal["ok", "empty", "invalid", "blocked"]
 
-ID_TYPES: tuple[str, ...] = ("crm_id", "email", "phone", "account_number", "cookie_id", "device_id")
-"""The identifier types of ``Field.identifier`` in :mod:`cxspark.sources`."""
 
 _MAX_LENGTH = 320  # longest input looked at (an email address is at most 254)
 _SHOWN = 40  # characters of a value quoted in a reason
@@ -126,6 +126,8 @@ DEFAULT_BLOCKLIST: Mapping[str, frozenset[str]] = {
     "crm_id": frozenset({"C000000000"}),
     "cookie_id": frozenset(),
     "device_id": frozenset({"00000000-0000-0000-0000-000000000000"}),
+    "case_ref": frozenset(),
+    "ticket_id": frozenset(),
 }
 """Canonical values per type that must never link records."""
 
@@ -241,6 +243,7 @@ _CANONICAL_SHAPES: dict[str, re.Pattern[str]] = {
     "account_number": re.compile(r"ACC-\d{8}"),
     "cookie_id": re.compile(r"[0-9a-z_-]{1,64}"),
     "device_id": re.compile(r"[0-9a-z_-]{1,64}"),
+    **{t: re.compile(r"[0-9A-Z_-]{1,64}") for t in ("case_ref", "ticket_id")},
 }
 
 
@@ -524,6 +527,25 @@ def _opaque(id_type: str) -> Callable[[str, NormalizationPolicy], Normalized]:
     return rule
 
 
+def _reference(id_type: str) -> Callable[[str, NormalizationPolicy], Normalized]:
+    """The rule of a record-grouping reference (case, ticket): upper-case, 4..64 of ``[0-9A-Z_-]``."""
+
+    def rule(text: str, policy: NormalizationPolicy) -> Normalized:
+        canonical = text.upper()
+        if not _REFERENCE_RE.fullmatch(canonical):
+            return _invalid(f"{id_type} {_show(text)} is not 4 to 64 characters of [0-9A-Z_-]")
+        if len(set(canonical.translate(_SEPARATORS))) <= 1:
+            return _blocked(canonical, f"{id_type} {_show(canonical)} is a dummy reference")
+        if canonical in policy.blocklist.get(id_type, ()):
+            return _blocked(canonical, f"{id_type} {_show(canonical)} is on the blocklist")
+        return _ok(canonical)
+
+    rule.__doc__ = f"Upper-case, validated {id_type}."
+    return rule
+
+
+_REFERENCE_RE = re.compile(r"[0-9A-Z_-]{4,64}")
+
 _RULES: dict[str, Callable[[str, NormalizationPolicy], Normalized]] = {
     "crm_id": _crm_id,
     "email": _email,
@@ -531,6 +553,8 @@ _RULES: dict[str, Callable[[str, NormalizationPolicy], Normalized]] = {
     "account_number": _account_number,
     "cookie_id": _opaque("cookie_id"),
     "device_id": _opaque("device_id"),
+    "case_ref": _reference("case_ref"),
+    "ticket_id": _reference("ticket_id"),
 }
 
 

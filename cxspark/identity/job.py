@@ -1,0 +1,438 @@
+"""The ``resolve`` job: bronze -> ``silver.identity_graph``, ``silver.customers``, ``silver.events``.
+
+It resolves the whole of bronze every run (see :mod:`cxspark.identity.resolve`), then
+applies the result to the silver tables so that they change only where the resolution
+changed: customer keys are inherited from the previous run (:func:`stable_keys`), the
+identity graph keeps history (a changed identifier gets its old row closed with
+``valid_to`` and a new current row, in one Delta MERGE), customers are merged by key, and
+key changes are appended to ``silver.identity_changes``. A run over unchanged bronze
+with unchanged configuration and code is skipped; forced, it changes nothing either.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+
+from cxspark.audit import JobRun
+from cxspark.errors import TableError
+from cxspark.generate.vocabulary import load_vocabulary
+from cxspark.identity.resolve import Resolution, resolve, stable_keys
+from cxspark.io import Scratch, one_row, read_table, table_exists
+from cxspark.privacy import hmac_key
+from cxspark.sources import SOURCES
+from cxspark.tables import (
+    AUDIT_RUNS,
+    SILVER_CUSTOMERS,
+    SILVER_EVENTS,
+    SILVER_IDENTITY_CHANGES,
+    SILVER_IDENTITY_GRAPH,
+    SILVER_IDENTITY_QUALITY,
+)
+from cxspark.timeline import build_events
+
+__all__ = ["GRAPH_TRACKED", "run_resolve"]
+
+log = logging.getLogger(__name__)
+
+GRAPH_TRACKED = (
+    "customer_key",
+    "link_status",
+    "link_rule",
+    "link_source",
+    "linked_via",
+    "linked_via_type",
+    "hops",
+)
+"""Columns of ``silver.identity_graph`` whose change opens a new version of the identifier's row."""
+
+GRAPH_COUNTED = ("n_records", "first_seen", "last_seen")
+"""Columns updated in place (no new version)."""
+
+IDENTITY_SOURCES = [name for name, src in SOURCES.items() if src.identifier_paths]
+
+
+def _previous_success(run: JobRun) -> dict[str, Any] | None:
+    if not table_exists(run.spark, run.settings, AUDIT_RUNS):
+        return None
+    row = (
+        read_table(run.spark, run.settings, AUDIT_RUNS)
+        .where((F.col("job") == run.job) & (F.col("status") == "succeeded"))
+        .orderBy(F.desc("started_at"))
+        .select("inputs", "config_hash", "code_version", "parameters")
+        .first()
+    )
+    return row.asDict(recursive=True) if row else None
+
+
+def _unchanged(run: JobRun, outputs: list[str]) -> bool:
+    prev = _previous_success(run)
+    if prev is None or not all(table_exists(run.spark, run.settings, t) for t in outputs):
+        return False
+    # the inputs that decide the result are the bronze tables (silver is read to keep keys)
+    prev_inputs = {i["table"]: i["version"] for i in prev["inputs"] or [] if i["table"].startswith("bronze.")}
+    from cxspark.audit import code_version
+
+    version = code_version()
+    return (
+        prev_inputs == run.inputs
+        and prev["config_hash"] == run.settings.fingerprint()
+        and prev["code_version"] == version
+        and not version.endswith(".dirty")  # uncommitted code may resolve differently
+    )
+
+
+def run_resolve(run: JobRun, *, force: bool = False) -> dict[str, Any]:
+    """Resolve identities from bronze and update the silver tables; returns the run summary."""
+    spark, settings = run.spark, run.settings
+    key = hmac_key(settings)
+    bronze: dict[str, DataFrame] = {}
+    missing: list[str] = []
+    for name in IDENTITY_SOURCES:
+        table = SOURCES[name].bronze_table
+        if table_exists(spark, settings, table):
+            bronze[name] = run.read(table)
+        else:
+            missing.append(name)
+    if not bronze:
+        raise TableError("no bronze table to resolve: run `cxspark ingest` first")
+    for name in missing:
+        log.warning("resolve: source %s has no bronze table; its customers are resolved without it", name)
+    outputs = [SILVER_IDENTITY_GRAPH, SILVER_CUSTOMERS, SILVER_EVENTS]
+    if not force and _unchanged(run, outputs):
+        log.warning("resolve: bronze, configuration and code are unchanged since the last run; nothing to do")
+        return {"skipped": "inputs unchanged since the last successful run (use --rerun to run anyway)"}
+
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    with Scratch(spark, settings, run.run_id) as scratch:
+        tuples = scratch.materialize(_with_tuple_ids(bronze), "tuples")
+        res = resolve(tuples, bronze.get("crm"), settings.identity, key, scratch.materialize, list(bronze))
+        previous = _current_keys(run)
+        linked = res.nodes.where(F.col("cluster").isNotNull()).select("identifier", "cluster")
+        keys, changes = stable_keys(linked, previous, settings.identity.key_prefix, run.run_id)
+        keys = scratch.materialize(keys, "keys")
+        changes = scratch.materialize(changes, "changes")
+        graph = scratch.materialize(_graph_snapshot(res, keys), "graph")
+        tuple_customers = res.tuple_clusters.join(keys, "cluster", "left").select(
+            "tuple_id", "customer_key", "identity_status"
+        )
+        customers = scratch.materialize(
+            _customers(res, tuples, tuple_customers, keys, bronze.get("crm")), "customers"
+        )
+        events = build_events(
+            bronze, tuples, tuple_customers, load_vocabulary(settings.conf_path(settings.paths.activities))
+        )
+        events = scratch.materialize(events, "events")
+
+        graph_changes = _merge_graph(run, graph, now)
+        customer_changes = _merge_customers(run, customers)
+        n_changes = changes.count()
+        if n_changes:
+            run.tx.append(
+                SILVER_IDENTITY_CHANGES,
+                changes.select(
+                    F.lit(run.run_id).alias("run_id"),
+                    F.lit(now).cast("timestamp").alias("changed_at"),
+                    "change",
+                    "customer_key",
+                    "related_key",
+                    "identifiers",
+                ),
+            )
+        run.tx.overwrite(SILVER_EVENTS, events)
+        run.tx.replace_where(
+            SILVER_IDENTITY_QUALITY, _quality(res, run.run_id, now), f"run_id = '{run.run_id}'"
+        )
+        summary = _summary(res, changes, events, customers, graph_changes, customer_changes, missing)
+    for k, v in summary["counts"].items():
+        run.count(k, v)
+    return summary
+
+
+def _with_tuple_ids(bronze: dict[str, DataFrame]) -> DataFrame:
+    from cxspark.identity.resolve import record_tuples
+
+    return record_tuples(bronze).withColumn("tuple_id", F.monotonically_increasing_id())
+
+
+def _current_keys(run: JobRun) -> DataFrame | None:
+    if not table_exists(run.spark, run.settings, SILVER_IDENTITY_GRAPH):
+        return None
+    return (
+        run.read(SILVER_IDENTITY_GRAPH)
+        .where(F.col("is_current") & F.col("customer_key").isNotNull())
+        .select("identifier", "customer_key")
+    )
+
+
+def _graph_snapshot(res: Resolution, keys: DataFrame) -> DataFrame:
+    via = res.nodes.select(F.col("node").alias("via_node"), F.col("identifier").alias("linked_via"))
+    return (
+        res.nodes.join(keys, "cluster", "left")
+        .join(via, "via_node", "left")
+        .select(
+            "identifier",
+            "id_type",
+            "customer_key",
+            "link_status",
+            "link_rule",
+            "link_source",
+            "linked_via",
+            F.col("via_type").alias("linked_via_type"),
+            F.col("hops").cast("int").alias("hops"),
+            F.col("n_records").cast("long").alias("n_records"),
+            "first_seen",
+            "last_seen",
+        )
+    )
+
+
+def _differs(cols: tuple[str, ...]) -> str:
+    return " OR ".join(f"NOT (t.`{c}` <=> s.`{c}`)" for c in cols)
+
+
+def _merge_graph(run: JobRun, graph: DataFrame, now: dt.datetime) -> dict[str, int]:
+    """Apply the snapshot to ``silver.identity_graph`` with history (SCD type 2) in one MERGE."""
+    ts = F.lit(now).cast("timestamp")
+    initial = graph.select(
+        "*",
+        ts.alias("valid_from"),
+        F.lit(None).cast("timestamp").alias("valid_to"),
+        F.lit(True).alias("is_current"),
+        F.lit(run.run_id).alias("run_id"),
+    )
+    if not table_exists(run.spark, run.settings, SILVER_IDENTITY_GRAPH):
+        n = graph.count()
+        run.tx.merge_with(SILVER_IDENTITY_GRAPH, initial, "false", lambda b: b, initial=initial)
+        return {"graph_new": n, "graph_changed": 0, "graph_counts_updated": 0, "graph_closed": 0}
+    current = run.read(SILVER_IDENTITY_GRAPH).where("is_current")
+    t, s = current.alias("t"), graph.alias("s")
+    joined = s.join(t, F.col("s.identifier") == F.col("t.identifier"), "full_outer")
+    tracked_diff = F.expr(_differs(GRAPH_TRACKED))
+    counted_diff = F.expr(_differs(GRAPH_COUNTED))
+    stats = one_row(
+        joined.select(
+            F.sum((F.col("t.identifier").isNull()).cast("int")).alias("graph_new"),
+            F.sum((F.col("s.identifier").isNull()).cast("int")).alias("graph_closed"),
+            F.sum(
+                (F.col("s.identifier").isNotNull() & F.col("t.identifier").isNotNull() & tracked_diff).cast(
+                    "int"
+                )
+            ).alias("graph_changed"),
+            F.sum(
+                (
+                    F.col("s.identifier").isNotNull()
+                    & F.col("t.identifier").isNotNull()
+                    & ~tracked_diff
+                    & counted_diff
+                ).cast("int")
+            ).alias("graph_counts_updated"),
+        )
+    )
+    counts = {
+        k: int(stats[k] or 0) for k in ("graph_new", "graph_closed", "graph_changed", "graph_counts_updated")
+    }
+    if not any(counts.values()):
+        return counts
+    changed = s.join(t, F.col("s.identifier") == F.col("t.identifier")).where(tracked_diff).select("s.*")
+    staged = graph.withColumn("_merge_key", F.col("identifier")).unionByName(
+        changed.withColumn("_merge_key", F.lit(None).cast("string"))
+    )
+    stamp = f"CAST('{now.isoformat(sep=' ')}' AS TIMESTAMP)"
+    insert = {c: f"s.`{c}`" for c in graph.columns} | {
+        "valid_from": stamp,
+        "valid_to": "CAST(NULL AS TIMESTAMP)",
+        "is_current": "true",
+        "run_id": f"'{run.run_id}'",
+    }
+    close = {"is_current": "false", "valid_to": stamp}
+
+    def configure(b: Any) -> Any:
+        return (
+            b.whenMatchedUpdate(condition=_differs(GRAPH_TRACKED), set=close)
+            .whenMatchedUpdate(condition=_differs(GRAPH_COUNTED), set={c: f"s.`{c}`" for c in GRAPH_COUNTED})
+            .whenNotMatchedInsert(values=insert)
+            .whenNotMatchedBySourceUpdate(condition="t.is_current", set=close)
+        )
+
+    run.tx.merge_with(
+        SILVER_IDENTITY_GRAPH,
+        staged,
+        "t.identifier = s._merge_key AND t.is_current",
+        configure,
+        initial=initial,
+    )
+    return counts
+
+
+CUSTOMER_KEY = "customer_key"
+
+
+def _merge_customers(run: JobRun, customers: DataFrame) -> dict[str, int]:
+    """Apply the customer snapshot: update changed rows, insert new keys, delete retired keys."""
+    if not table_exists(run.spark, run.settings, SILVER_CUSTOMERS):
+        run.tx.merge_with(SILVER_CUSTOMERS, customers, "false", lambda b: b, initial=customers)
+        return {"customers_new": customers.count(), "customers_updated": 0, "customers_removed": 0}
+    current = run.read(SILVER_CUSTOMERS)
+    cols = [c for c in customers.columns if c != CUSTOMER_KEY]
+    t, s = current.alias("t"), customers.alias("s")
+    joined = s.join(t, F.col("s.customer_key") == F.col("t.customer_key"), "full_outer")
+    diff = F.expr(_differs(tuple(cols)))
+    stats = one_row(
+        joined.select(
+            F.sum(F.col("t.customer_key").isNull().cast("int")).alias("customers_new"),
+            F.sum(F.col("s.customer_key").isNull().cast("int")).alias("customers_removed"),
+            F.sum(
+                (F.col("s.customer_key").isNotNull() & F.col("t.customer_key").isNotNull() & diff).cast("int")
+            ).alias("customers_updated"),
+        )
+    )
+    counts = {k: int(stats[k] or 0) for k in ("customers_new", "customers_removed", "customers_updated")}
+    if not any(counts.values()):
+        return counts
+
+    def configure(b: Any) -> Any:
+        return (
+            b.whenMatchedUpdateAll(condition=_differs(tuple(cols)))
+            .whenNotMatchedInsertAll()
+            .whenNotMatchedBySourceDelete()
+        )
+
+    run.tx.merge_with(
+        SILVER_CUSTOMERS, customers, "t.customer_key = s.customer_key", configure, initial=customers
+    )
+    return counts
+
+
+def _customers(
+    res: Resolution, tuples: DataFrame, tuple_customers: DataFrame, keys: DataFrame, crm: DataFrame | None
+) -> DataFrame:
+    """One row per customer key: identifiers, records, sources, activity span and CRM facts."""
+    linked = res.nodes.where(F.col("cluster").isNotNull()).join(keys, "cluster")
+    ids = linked.groupBy("customer_key").agg(
+        F.count(F.lit(1)).alias("n_identifiers"),
+        F.sort_array(F.collect_list(F.when(F.col("id_type") == "crm_id", F.col("identifier")))).alias(
+            "crm_ids"
+        ),
+    )
+    by_type = (
+        linked.groupBy("customer_key", "id_type")
+        .agg(F.count(F.lit(1)).cast("int").alias("n"))
+        .groupBy("customer_key")
+        .agg(F.sort_array(F.collect_list(F.struct("id_type", "n"))).alias("identifier_types"))
+    )
+    records = (
+        tuples.select("tuple_id", "source", "n_records", "first_seen", "last_seen")
+        .join(tuple_customers.where(F.col("customer_key").isNotNull()), "tuple_id")
+        .groupBy("customer_key")
+        .agg(
+            F.sum("n_records").alias("n_records"),
+            F.sort_array(F.collect_set("source")).alias("sources"),
+            F.min("first_seen").alias("first_seen"),
+            F.max("last_seen").alias("last_seen"),
+        )
+    )
+    out = ids.join(by_type, "customer_key").join(records, "customer_key", "left")
+    if crm is not None:
+        crm_nodes = (
+            res.observations.where(
+                (F.col("source") == "crm") & (F.col("field") == "crm_id") & F.col("node").isNotNull()
+            )
+            .select("raw", "node")
+            .distinct()
+        )
+        facts = (
+            crm.select(
+                F.col("crm_id").cast("string").alias("raw"),
+                F.struct("created_at", "segment", "country", "marketing_opt_in").alias("f"),
+            )
+            .join(crm_nodes, "raw")
+            .join(linked.select("node", "customer_key"), "node")
+            .groupBy("customer_key")
+            .agg(F.min("f").alias("f"), F.max("f.created_at").alias("last_crm_update"))
+            .select(
+                "customer_key",
+                F.col("f.segment").alias("segment"),
+                F.col("f.country").alias("country"),
+                F.col("f.created_at").alias("customer_since"),
+                F.col("f.marketing_opt_in").alias("marketing_opt_in"),
+            )
+        )
+        out = out.join(facts, "customer_key", "left")
+    else:
+        out = out.select(
+            "*",
+            F.lit(None).cast("string").alias("segment"),
+            F.lit(None).cast("string").alias("country"),
+            F.lit(None).cast("timestamp").alias("customer_since"),
+            F.lit(None).cast("boolean").alias("marketing_opt_in"),
+        )
+    return out.select(
+        "customer_key",
+        (F.size("crm_ids") == 0).alias("is_anonymous"),
+        "crm_ids",
+        "n_identifiers",
+        "identifier_types",
+        F.coalesce("n_records", F.lit(0)).cast("long").alias("n_records"),
+        F.coalesce("sources", F.array().cast("array<string>")).alias("sources"),
+        "first_seen",
+        "last_seen",
+        "segment",
+        "country",
+        "customer_since",
+        "marketing_opt_in",
+    )
+
+
+def _quality(res: Resolution, run_id: str, now: dt.datetime) -> DataFrame:
+    """Per source, field and outcome: how many records' identifiers were ok, empty, invalid or blocked."""
+    return (
+        res.observations.groupBy("source", "field", "id_type", "value_status", "reason")
+        .agg(
+            F.sum("n_records").cast("long").alias("records"),
+            F.countDistinct("raw").cast("long").alias("distinct_values"),
+        )
+        .select(F.lit(run_id).alias("run_id"), F.lit(now).cast("timestamp").alias("computed_at"), "*")
+    )
+
+
+def _summary(
+    res: Resolution,
+    changes: DataFrame,
+    events: DataFrame,
+    customers: DataFrame,
+    graph_changes: dict[str, int],
+    customer_changes: dict[str, int],
+    missing: list[str],
+) -> dict[str, Any]:
+    by_status = {
+        r["identity_status"]: int(r["count"]) for r in events.groupBy("identity_status").count().collect()
+    }
+    key_changes = {r["change"]: int(r["count"]) for r in changes.groupBy("change").count().collect()}
+    n_customers = customers.count()
+    anonymous = customers.where("is_anonymous").count()
+    counts = {
+        **res.counts,
+        **graph_changes,
+        **customer_changes,
+        **{f"keys_{k}": v for k, v in key_changes.items()},
+        **{f"events_{k}": v for k, v in by_status.items()},
+        "customers": n_customers,
+        "customers_anonymous": anonymous,
+        "sources_missing": len(missing),
+    }
+    total_events = sum(by_status.values())
+    return {
+        "customers": n_customers,
+        "anonymous_customers": anonymous,
+        "events": total_events,
+        "events_by_identity_status": by_status,
+        "key_changes": key_changes,
+        "cc_rounds": res.cc_rounds,
+        "sources_missing": missing,
+        "counts": counts,
+    }

@@ -1,0 +1,666 @@
+"""Identity resolution as DataFrame functions: bronze records -> identifier graph -> customers.
+
+The steps, each a function from DataFrames to DataFrames (the job in
+:mod:`cxspark.identity.job` does the reading and writing):
+
+1. :func:`record_tuples` — every bronze record of every source reduced to the tuple of
+   raw identifiers it carries; records with the same tuple (a web session's page views,
+   a customer's monthly invoices) are one row with a record count, so everything after
+   this works on far fewer rows than there are records.
+2. :func:`observations` and :func:`normalized_values` — one row per identifier of a
+   tuple; each distinct raw value is normalised once (:mod:`cxspark.identity.identifiers`)
+   and pseudonymised with HMAC-SHA256 (:mod:`cxspark.privacy`). The pseudonym's first
+   8 bytes are the graph node id.
+3. :func:`frequency_guard` — an identifier seen with more than ``max_distinct`` values of
+   a stronger guard type (an e-mail on the records of five CRM ids) does not link.
+4. :func:`link_edges` — inside a tuple, every linking identifier is joined to the tuple's
+   strongest identifier (its *pivot*), with the source that saw them together.
+5. Connected components (:mod:`cxspark.identity.graph`), then the over-merge guard
+   (:mod:`cxspark.identity.split`) on components with two or more anchors.
+6. :func:`explain_links` — every identifier gets the rule that linked it.
+7. :func:`stable_keys` — clusters inherit the customer keys of the previous run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+from pyspark.sql import Column, DataFrame, SparkSession, Window
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
+
+from cxspark.config import IdentitySettings
+from cxspark.errors import ConfigError
+from cxspark.identity.graph import Materialize, connected_components
+from cxspark.identity.identifiers import (
+    DEFAULT_BLOCKED_EMAIL_DOMAINS,
+    DEFAULT_BLOCKLIST,
+    DEFAULT_PLACEHOLDERS,
+    DEFAULT_SHARED_MAILBOXES,
+    NormalizationPolicy,
+    normalize,
+    normalize_series,
+)
+from cxspark.identity.split import Node, duplicate_entities, same_person_key, split_component
+from cxspark.privacy import as_long, digest
+from cxspark.sources import SOURCES, Source
+
+__all__ = [
+    "IDENTITY_STATUSES",
+    "Resolution",
+    "explain_links",
+    "frequency_guard",
+    "link_edges",
+    "normalization_policy",
+    "normalized_values",
+    "observations",
+    "priority",
+    "record_tuples",
+    "resolve",
+    "stable_keys",
+    "tuple_key",
+]
+
+IDENTITY_STATUSES = ("resolved", "anonymous", "ambiguous", "unidentified")
+"""How a record got (or did not get) its customer key:
+
+- ``resolved``: linked to a customer that has a CRM id (the anchor type);
+- ``anonymous``: linked to a customer known only by non-anchor identifiers (cookies, devices);
+- ``ambiguous``: its only linking identifiers are shared between customers (the over-merge guard);
+- ``unidentified``: it carries no usable identifier (empty, invalid, blocked or guarded).
+"""
+
+
+def normalization_policy(identity: IdentitySettings) -> NormalizationPolicy:
+    """The built-in rules plus the configured additions; config blocklist entries are normalised."""
+    cfg = identity.normalization
+    base = NormalizationPolicy(
+        default_region=cfg.default_region,
+        plus_addressing_all_domains=cfg.plus_addressing_all_domains,
+        shared_mailboxes=DEFAULT_SHARED_MAILBOXES | {s.strip().lower() for s in cfg.shared_mailboxes},
+        blocked_email_domains=DEFAULT_BLOCKED_EMAIL_DOMAINS
+        | {s.strip().lower() for s in cfg.blocked_email_domains},
+        placeholders=DEFAULT_PLACEHOLDERS | {s.strip().lower() for s in cfg.placeholders},
+    )
+    blocklist = {t: set(v) for t, v in DEFAULT_BLOCKLIST.items()}
+    for id_type, values in cfg.blocklist.items():
+        for raw in values:
+            n = normalize(id_type, raw, base)
+            if n.value is None:
+                raise ConfigError(
+                    f"identity.normalization.blocklist.{id_type}: {raw!r} is not a {id_type} ({n.reason})"
+                )
+            blocklist.setdefault(id_type, set()).add(n.value)
+    try:
+        return NormalizationPolicy(
+            default_region=base.default_region,
+            plus_addressing_all_domains=base.plus_addressing_all_domains,
+            blocklist={t: frozenset(v) for t, v in blocklist.items()},
+            shared_mailboxes=base.shared_mailboxes,
+            blocked_email_domains=base.blocked_email_domains,
+            placeholders=base.placeholders,
+        )
+    except ValueError as exc:
+        raise ConfigError(f"identity.normalization: {exc}") from None
+
+
+# -- 1. record tuples ------------------------------------------------------------------------
+def tuple_key(src: Source) -> Column:
+    """The raw identifiers of a record as one comparable value (nulls kept distinct from '')."""
+    return F.array(
+        *[
+            F.struct(
+                F.col(path).isNull().alias("null"),
+                F.coalesce(F.col(path).cast("string"), F.lit("")).alias("v"),
+            )
+            for path, _ in src.identifier_paths
+        ]
+    )
+
+
+def record_tuples(bronze: Mapping[str, DataFrame]) -> DataFrame:
+    """``source, ids, n_records, first_seen, last_seen``: distinct identifier tuples per source."""
+    parts = []
+    for name, df in bronze.items():
+        src = SOURCES[name]
+        if not src.identifier_paths:
+            continue
+        time_col = F.col(src.event_time) if src.event_time else F.lit(None).cast("timestamp")
+        parts.append(
+            df.select(tuple_key(src).alias("ids"), time_col.alias("_t"))
+            .groupBy("ids")
+            .agg(
+                F.count(F.lit(1)).alias("n_records"),
+                F.min("_t").alias("first_seen"),
+                F.max("_t").alias("last_seen"),
+            )
+            .select(F.lit(name).alias("source"), "*")
+        )
+    if not parts:
+        raise ValueError("no bronze source with identifiers to resolve")
+    out = parts[0]
+    for p in parts[1:]:
+        out = out.unionByName(p)
+    return out
+
+
+def _paths_frame(spark: SparkSession, sources: list[str]) -> DataFrame:
+    rows = [
+        (name, pos, path, id_type)
+        for name in sources
+        for pos, (path, id_type) in enumerate(SOURCES[name].identifier_paths)
+    ]
+    return spark.createDataFrame(rows, "source string, pos int, field string, id_type string")
+
+
+def observations(tuples: DataFrame, sources: list[str]) -> DataFrame:
+    """One row per identifier slot of each tuple: ``tuple_id, source, field, id_type, raw, ...``.
+
+    ``tuples`` needs a ``tuple_id`` column. ``raw`` is null when the record had no value.
+    """
+    paths = _paths_frame(tuples.sparkSession, sources)
+    return (
+        tuples.select("tuple_id", "source", "n_records", "first_seen", "last_seen", F.posexplode("ids"))
+        .join(F.broadcast(paths), ["source", "pos"])
+        .select(
+            "tuple_id",
+            "source",
+            "field",
+            "id_type",
+            F.when(~F.col("col.null"), F.col("col.v")).alias("raw"),
+            "n_records",
+            "first_seen",
+            "last_seen",
+        )
+    )
+
+
+NORMALIZED_SCHEMA = T.StructType(
+    [
+        T.StructField("id_type", T.StringType()),
+        T.StructField("raw", T.StringType()),
+        T.StructField("value_status", T.StringType()),
+        T.StructField("reason", T.StringType()),
+        T.StructField("identifier", T.StringType()),
+        T.StructField("node", T.LongType()),
+    ]
+)
+
+
+def _normalize_batches(policy: NormalizationPolicy, key: bytes) -> Any:
+    def run(batches: Any) -> Any:
+        for pdf in batches:
+            parts = []
+            for id_type, part in pdf.groupby("id_type", sort=False):
+                res = normalize_series(str(id_type), part["raw"], policy)
+                digests = [None if v is None else digest(key, str(id_type), v) for v in res["value"]]
+                parts.append(
+                    pd.DataFrame(
+                        {
+                            "id_type": _objects(part["id_type"]),
+                            "raw": _objects(part["raw"]),
+                            "value_status": _objects(res["status"]),
+                            "reason": _objects(res["reason"]),
+                            "identifier": _objects(None if d is None else d.hex() for d in digests),
+                            "node": pd.array(
+                                [None if d is None else as_long(d) for d in digests], dtype="Int64"
+                            ),
+                        }
+                    )
+                )
+            if parts:
+                yield pd.concat(parts, ignore_index=True)
+
+    return run
+
+
+def _objects(values: Any) -> pd.Series:
+    """Strings as an object Series: pandas 3 would infer its Arrow-backed ``str`` dtype,
+    which PySpark 4.2's Arrow conversion of pandas UDF results does not accept."""
+    return pd.Series(list(values), dtype=object)
+
+
+def normalized_values(obs: DataFrame, policy: NormalizationPolicy, key: bytes) -> DataFrame:
+    """Each distinct ``(id_type, raw)`` normalised once: status, reason, pseudonym and node id.
+
+    The raw value stays only in this intermediate result (never in a table); ``reason``
+    quotes no value (see :func:`_reason_category`).
+    """
+    distinct = obs.where(F.col("raw").isNotNull()).select("id_type", "raw").distinct()
+    out = distinct.mapInPandas(_normalize_batches(policy, key), NORMALIZED_SCHEMA)
+    return out.withColumn("reason", _reason_category(F.col("reason")))
+
+
+def _reason_category(reason: Column) -> Column:
+    """A reason without the quoted value it names, so it can be stored and counted."""
+    return F.regexp_replace(reason, r"'[^']*'|\"[^\"]*\"", "…")
+
+
+# -- 3. frequency guard ----------------------------------------------------------------------
+def priority(identity: IdentitySettings, col: str = "id_type") -> Column:
+    """The link priority of an identifier type column: 0 for the first of ``link_types``."""
+    expr = F.lit(len(identity.link_types))
+    for i, t in reversed(list(enumerate(identity.link_types))):
+        expr = F.when(F.col(col) == t, F.lit(i)).otherwise(expr)
+    return expr
+
+
+def frequency_guard(linkable: DataFrame, identity: IdentitySettings) -> DataFrame:
+    """Identifiers seen with more than ``max_distinct`` values of a stronger guard type.
+
+    ``linkable``: ``tuple_id, id_type, node`` (+ ``prio``). Returns ``node, guard_type,
+    distinct_values``. Anchors are never guarded; a type only guards weaker types (a CRM
+    id with many accounts is a business customer, an e-mail on many CRM ids is junk).
+    """
+    guard = identity.frequency_guard
+    strong = linkable.where(F.col("id_type").isin(guard.types)).select(
+        "tuple_id",
+        F.col("id_type").alias("guard_type"),
+        F.col("node").alias("g_node"),
+        F.col("prio").alias("g_prio"),
+    )
+    return (
+        linkable.where(F.col("id_type") != identity.anchor_type)
+        .join(strong, "tuple_id")
+        .where(F.col("g_prio") < F.col("prio"))
+        .groupBy("node", "guard_type")
+        .agg(F.countDistinct("g_node").alias("distinct_values"))
+        .where(F.col("distinct_values") > guard.max_distinct)
+    )
+
+
+# -- 4. edges --------------------------------------------------------------------------------
+def link_edges(active: DataFrame) -> DataFrame:
+    """``src, dst, source``: each identifier of a tuple linked to the tuple's pivot.
+
+    ``active``: ``tuple_id, source, node, prio`` of linking identifiers. The pivot is the
+    strongest identifier (then the smallest node); an edge seen in several sources keeps
+    the first source name, so the explanation is deterministic.
+    """
+    pivots = active.groupBy("tuple_id").agg(F.min(F.struct("prio", "node")).alias("p"))
+    return (
+        active.join(pivots, "tuple_id")
+        .where(F.col("node") != F.col("p.node"))
+        .select(F.col("p.node").alias("src"), F.col("node").alias("dst"), "source")
+        .groupBy("src", "dst")
+        .agg(F.min("source").alias("source"))
+    )
+
+
+# -- 5. over-merge guard ---------------------------------------------------------------------
+SPLIT_SCHEMA = T.StructType(
+    [
+        T.StructField("node", T.LongType()),
+        T.StructField("entity", T.LongType()),
+        T.StructField("split_rule", T.StringType()),
+        T.StructField("hops", T.IntegerType()),
+        T.StructField("split_via", T.LongType()),
+    ]
+)
+
+
+def _split_groups(identity: IdentitySettings) -> Any:
+    priority = {t: i for i, t in enumerate(identity.link_types)}
+    n_same = len(identity.duplicate_anchor.same)
+    n_loose = len(identity.duplicate_anchor.same_or_missing)
+
+    def run(nodes: pd.DataFrame, edges: pd.DataFrame) -> pd.DataFrame:
+        anchors: dict[int, Any] = {}
+        for row in nodes.itertuples(index=False):
+            if row.id_type == identity.anchor_type:
+                attrs = list(row.attrs) if row.attrs is not None else None
+                anchors[int(row.node)] = (
+                    None
+                    if attrs is None
+                    else same_person_key(attrs[:n_same], attrs[n_same : n_same + n_loose])
+                )
+        entity_of = duplicate_entities(anchors)
+        graph_nodes = [
+            Node(int(n), str(t), entity_of.get(int(n)))
+            for n, t in zip(nodes["node"], nodes["id_type"], strict=True)
+        ]
+        pairs = list(zip(edges["src"].astype("int64"), edges["dst"].astype("int64"), strict=True))
+        result = split_component(graph_nodes, pairs, priority)
+        return pd.DataFrame(
+            {
+                "node": pd.array([a.node for a in result], dtype="int64"),
+                "entity": pd.array([a.entity for a in result], dtype="Int64"),
+                "split_rule": _objects(a.rule for a in result),
+                "hops": pd.array([a.hops for a in result], dtype="int32"),
+                "split_via": pd.array([a.via for a in result], dtype="Int64"),
+            }
+        )
+
+    return run
+
+
+def crm_attributes(crm: DataFrame, normalized: DataFrame, identity: IdentitySettings) -> DataFrame:
+    """``node, attrs``: the duplicate-rule fields of each CRM id's record (earliest record wins)."""
+    fields = [*identity.duplicate_anchor.same, *identity.duplicate_anchor.same_or_missing]
+    crm_nodes = normalized.where((F.col("id_type") == "crm_id") & (F.col("value_status") == "ok")).select(
+        "raw", "node"
+    )
+    return (
+        crm.select(
+            F.col("crm_id").cast("string").alias("raw"),
+            F.col("created_at"),
+            F.array(*[F.col(f).cast("string") for f in fields]).alias("attrs"),
+        )
+        .join(crm_nodes, "raw")
+        .groupBy("node")
+        .agg(F.min(F.struct("created_at", "attrs")).alias("first"))
+        .select("node", F.col("first.attrs").alias("attrs"))
+    )
+
+
+# -- the whole graph -------------------------------------------------------------------------
+@dataclass
+class Resolution:
+    """The DataFrames resolution produces (all materialised)."""
+
+    observations: (
+        DataFrame  # tuple_id, source, field, id_type, raw, n_records, ..., value_status, identifier, node
+    )
+    nodes: DataFrame  # one row per identifier with a pseudonym: the identity graph before keys
+    tuple_clusters: DataFrame  # tuple_id, cluster, identity_status, identity_via
+    cc_rounds: int
+    counts: dict[str, int]
+
+
+def resolve(
+    tuples: DataFrame,
+    crm: DataFrame | None,
+    identity: IdentitySettings,
+    key: bytes,
+    materialize: Materialize,
+    sources: list[str],
+) -> Resolution:
+    """Resolve identifier tuples (with ``tuple_id``) into clusters; see the module docstring."""
+    policy = normalization_policy(identity)
+    obs = observations(tuples, sources)
+    norm = materialize(normalized_values(obs, policy, key), "normalized")
+    obs_n = materialize(
+        obs.join(norm, ["id_type", "raw"], "left")
+        .withColumn("value_status", F.coalesce("value_status", F.lit("empty")))
+        .withColumn("prio", priority(identity)),
+        "observations",
+    )
+    links = F.col("id_type").isin(identity.link_types) & (F.col("value_status") == "ok")
+    linkable = obs_n.where(links).select("tuple_id", "source", "id_type", "node", "prio")
+    guarded = materialize(frequency_guard(linkable, identity), "guarded")
+    active = linkable.join(guarded.select("node").distinct(), "node", "left_anti")
+    edges = materialize(link_edges(active), "edges")
+    cc = connected_components(edges.select("src", "dst"), materialize, max_rounds=identity.max_rounds)
+
+    # every identifier with a pseudonym, linkable or not
+    per_node = (
+        obs_n.where(F.col("node").isNotNull())
+        .groupBy("node")
+        .agg(
+            F.first("id_type").alias("id_type"),
+            F.min("identifier").alias("identifier"),
+            F.max("identifier").alias("_identifier_max"),
+            F.max(links.cast("int")).alias("_links"),
+            F.min("value_status").alias("value_status"),
+            F.sum("n_records").alias("n_records"),
+            F.min("first_seen").alias("first_seen"),
+            F.max("last_seen").alias("last_seen"),
+        )
+    )
+    nodes = (
+        per_node.join(guarded.groupBy("node").agg(F.min("guard_type").alias("guard_type")), "node", "left")
+        .join(cc.labels, "node", "left")
+        .withColumn(
+            "component",
+            F.when((F.col("_links") == 1) & F.col("guard_type").isNull(), F.coalesce("component", "node")),
+        )
+        .withColumn("prio", priority(identity))
+    )
+    nodes = materialize(nodes, "nodes")
+    collisions = nodes.where(F.col("identifier") != F.col("_identifier_max")).limit(1).count()
+    if collisions:
+        raise RuntimeError("two identifiers share a 64-bit node id; this needs a wider node id")
+
+    # over-merge guard on components with two or more anchors
+    anchors_in_component = F.sum((F.col("id_type") == identity.anchor_type).cast("int")).over(
+        Window.partitionBy("component")
+    )
+    flagged = materialize(
+        nodes.where(F.col("component").isNotNull())
+        .withColumn("_anchors", anchors_in_component)
+        .where(F.col("_anchors") > 1)
+        .select("component", "node", "id_type"),
+        "multi_anchor_nodes",
+    )
+    attrs = crm_attributes(crm, norm, identity) if crm is not None else None
+    multi_nodes = (
+        flagged.join(attrs, "node", "left")
+        if attrs is not None
+        else flagged.withColumn("attrs", F.lit(None).cast("array<string>"))
+    )
+    multi_edges = materialize(
+        edges.join(flagged.select(F.col("node").alias("src"), "component"), "src"), "multi_anchor_edges"
+    )
+    split = materialize(
+        multi_nodes.groupBy("component")
+        .cogroup(multi_edges.select("component", "src", "dst").groupBy("component"))
+        .applyInPandas(_split_groups(identity), SPLIT_SCHEMA),
+        "split",
+    )
+    nodes = nodes.join(split, "node", "left").withColumn(
+        "cluster", F.when(F.col("split_rule").isNotNull(), F.col("entity")).otherwise(F.col("component"))
+    )
+    nodes = materialize(explain_links(nodes, edges, identity), "explained")
+
+    tuple_clusters = materialize(_tuple_clusters(obs_n, nodes, identity), "tuple_clusters")
+    counts = _counts(obs_n, nodes, cc.rounds, flagged.select("component").distinct())
+    return Resolution(obs_n, nodes, tuple_clusters, cc.rounds, counts)
+
+
+def explain_links(nodes: DataFrame, edges: DataFrame, identity: IdentitySettings) -> DataFrame:
+    """Add ``link_status``, ``link_rule``, ``link_source``, ``via_node`` and ``via_type``.
+
+    - status ``linked`` / ``blocked`` (junk or shared, by the normalisation rules) /
+      ``not_linking`` (a type outside ``link_types``) / ``guarded`` (frequency guard) /
+      ``ambiguous`` (over-merge guard);
+    - rule ``anchor``, ``duplicate_anchor``, ``nearest_anchor`` (split components),
+      ``co_occurrence`` (seen in one record of ``link_source`` with ``via``) or
+      ``singleton`` (the only identifier of its records).
+    """
+    both = edges.select(F.col("src").alias("node"), F.col("dst").alias("nbr"), "source").unionByName(
+        edges.select(F.col("dst").alias("node"), F.col("src").alias("nbr"), "source")
+    )
+    nbrs = nodes.select(
+        F.col("node").alias("nbr"),
+        F.col("cluster").alias("nbr_cluster"),
+        F.col("prio").alias("nbr_prio"),
+        F.col("id_type").alias("nbr_type"),
+    )
+    mine = nodes.select("node", "cluster", "split_via").where(
+        F.col("cluster").isNotNull() | F.col("split_via").isNotNull()
+    )
+    best = (
+        both.join(mine, "node")
+        .join(nbrs, "nbr")
+        .where(
+            F.when(F.col("split_via").isNotNull(), F.col("nbr") == F.col("split_via")).otherwise(
+                F.col("nbr_cluster") == F.col("cluster")
+            )
+        )
+        .groupBy("node")
+        .agg(F.min(F.struct("nbr_prio", "nbr", "source", "nbr_type")).alias("b"))
+    )
+    is_anchor = F.col("id_type") == identity.anchor_type
+    status = (
+        F.when(F.col("value_status") != "ok", F.lit("blocked"))
+        .when(F.col("_links") == 0, F.lit("not_linking"))
+        .when(F.col("guard_type").isNotNull(), F.lit("guarded"))
+        .when(F.col("split_rule") == "ambiguous", F.lit("ambiguous"))
+        .otherwise(F.lit("linked"))
+    )
+    rule = (
+        F.when(F.col("link_status") != "linked", F.lit(None))
+        .when(F.col("split_rule").isNotNull(), F.col("split_rule"))
+        .when(is_anchor, F.lit("anchor"))
+        .when(F.col("b").isNotNull(), F.lit("co_occurrence"))
+        .otherwise(F.lit("singleton"))
+    )
+    via = F.when(
+        F.col("link_rule").isin("co_occurrence", "nearest_anchor", "duplicate_anchor"),
+        F.coalesce("split_via", "b.nbr"),
+    )
+    return (
+        nodes.join(best, "node", "left")
+        .withColumn("link_status", status)
+        .withColumn("cluster", F.when(F.col("link_status") == "linked", F.col("cluster")))
+        .withColumn("link_rule", rule)
+        .withColumn("via_node", via)
+        .withColumn(
+            "link_source",
+            F.when(F.col("link_rule").isin("co_occurrence", "nearest_anchor"), F.col("b.source")),
+        )
+        .withColumn(
+            "via_type",
+            F.when(F.col("via_node").isNotNull(), F.coalesce("b.nbr_type", F.lit(identity.anchor_type))),
+        )
+        .withColumn("hops", F.when(F.col("link_status") == "linked", F.col("hops")))
+        .drop("b", "_identifier_max")
+    )
+
+
+def _tuple_clusters(obs_n: DataFrame, nodes: DataFrame, identity: IdentitySettings) -> DataFrame:
+    """``tuple_id, cluster, identity_status, identity_via``: one customer per record tuple.
+
+    A record belongs to the cluster of its strongest linked identifier.
+    """
+    per = (
+        obs_n.where(F.col("node").isNotNull())
+        .select("tuple_id", "node")
+        .join(nodes.select("node", "cluster", "link_status", "prio", "id_type"), "node")
+    )
+    by_tuple = per.groupBy("tuple_id").agg(
+        F.min(F.when(F.col("cluster").isNotNull(), F.struct("prio", "node", "cluster", "id_type"))).alias(
+            "best"
+        ),
+        F.max((F.col("link_status") == "ambiguous").cast("int")).alias("has_ambiguous"),
+    )
+    anchored = (
+        nodes.where(F.col("id_type") == identity.anchor_type)
+        .where(F.col("cluster").isNotNull())
+        .select("cluster")
+        .distinct()
+        .withColumn("anchored", F.lit(True))
+    )
+    out = (
+        obs_n.select("tuple_id")
+        .distinct()
+        .join(by_tuple, "tuple_id", "left")
+        .select(
+            "tuple_id",
+            F.col("best.cluster").alias("cluster"),
+            F.col("best.id_type").alias("identity_via"),
+            "has_ambiguous",
+        )
+        .join(anchored, "cluster", "left")
+    )
+    status = (
+        F.when(F.col("cluster").isNotNull() & F.col("anchored").isNotNull(), F.lit("resolved"))
+        .when(F.col("cluster").isNotNull(), F.lit("anonymous"))
+        .when(F.col("has_ambiguous") == 1, F.lit("ambiguous"))
+        .otherwise(F.lit("unidentified"))
+    )
+    return out.select("tuple_id", "cluster", status.alias("identity_status"), "identity_via")
+
+
+def _counts(obs_n: DataFrame, nodes: DataFrame, rounds: int, multi: DataFrame) -> dict[str, int]:
+    counts: dict[str, int] = {"cc_rounds": rounds, "components_with_several_anchors": multi.count()}
+    for r in obs_n.groupBy("value_status").agg(F.sum("n_records").alias("n")).collect():
+        counts[f"identifier_values_{r['value_status']}"] = int(r["n"])
+    for r in nodes.groupBy("link_status").count().collect():
+        counts[f"identifiers_{r['link_status']}"] = int(r["count"])
+    for r in nodes.where(F.col("split_rule").isNotNull()).groupBy("split_rule").count().collect():
+        counts[f"split_{r['split_rule']}"] = int(r["count"])
+    return counts
+
+
+# -- 7. stable keys --------------------------------------------------------------------------
+def candidate_key(cluster: Column, prefix: str) -> Column:
+    """``<prefix>-<16 hex>`` from a cluster id (a node id, itself a keyed hash)."""
+    return F.concat(F.lit(f"{prefix}-"), F.lower(F.lpad(F.hex(cluster), 16, "0")))
+
+
+def stable_keys(
+    current: DataFrame, previous: DataFrame | None, prefix: str, run_id: str
+) -> tuple[DataFrame, DataFrame]:
+    """Customer keys for this run's clusters, keeping last run's keys where they still fit.
+
+    ``current``: ``identifier, cluster`` of linked identifiers; ``previous``:
+    ``identifier, customer_key`` of the identity graph's current rows (None on the first
+    run). A cluster keeps the key that most of its identifiers had *and* whose
+    identifiers mostly went to this cluster (mutual best match, ties to the smaller key
+    and cluster). Otherwise it gets a new key.
+
+    Returns ``(keys: cluster, customer_key)`` and ``changes: change, customer_key,
+    related_key, identifiers`` with ``created`` (a new customer), ``split`` (a new key for
+    part of ``related_key``), ``merged`` (``customer_key`` now lives on as
+    ``related_key``) and ``retired`` (none of its identifiers links any more).
+    """
+    clusters = current.groupBy("cluster").agg(F.count(F.lit(1)).alias("identifiers"))
+    fresh = clusters.withColumn("customer_key", candidate_key(F.col("cluster"), prefix))
+    if previous is None:
+        changes = fresh.select(
+            F.lit("created").alias("change"),
+            "customer_key",
+            F.lit(None).cast("string").alias("related_key"),
+            "identifiers",
+        )
+        return fresh.select("cluster", "customer_key"), changes
+    overlap = (
+        current.join(previous, "identifier")
+        .groupBy("cluster", "customer_key")
+        .agg(F.count(F.lit(1)).alias("n"))
+    )
+    by_cluster = Window.partitionBy("cluster").orderBy(F.desc("n"), "customer_key")
+    by_key = Window.partitionBy("customer_key").orderBy(F.desc("n"), "cluster")
+    ranked = overlap.withColumn("rc", F.row_number().over(by_cluster)).withColumn(
+        "rk", F.row_number().over(by_key)
+    )
+    inherited = ranked.where((F.col("rc") == 1) & (F.col("rk") == 1)).select("cluster", "customer_key")
+    taken = inherited.select(F.col("customer_key").alias("candidate"))
+    new = (
+        fresh.join(inherited.select("cluster"), "cluster", "left_anti")
+        .withColumnRenamed("customer_key", "candidate")
+        .join(taken.withColumn("_taken", F.lit(True)), "candidate", "left")
+        .withColumn(
+            "customer_key",
+            F.when(F.col("_taken").isNull(), F.col("candidate")).otherwise(
+                candidate_key(F.xxhash64(F.col("cluster"), F.lit(run_id)), prefix)
+            ),
+        )
+        .select("cluster", "customer_key", "identifiers")
+    )
+    keys = inherited.unionByName(new.select("cluster", "customer_key"))
+    best_prev = ranked.where(F.col("rc") == 1).select("cluster", F.col("customer_key").alias("related_key"))
+    created_or_split = new.join(best_prev, "cluster", "left").select(
+        F.when(F.col("related_key").isNull(), F.lit("created")).otherwise(F.lit("split")).alias("change"),
+        "customer_key",
+        "related_key",
+        "identifiers",
+    )
+    prev_keys = previous.groupBy("customer_key").agg(F.count(F.lit(1)).alias("identifiers"))
+    lost = prev_keys.join(inherited.select("customer_key"), "customer_key", "left_anti")
+    best_cluster = (
+        ranked.where(F.col("rk") == 1)
+        .select("customer_key", "cluster")
+        .join(keys.select("cluster", F.col("customer_key").alias("related_key")), "cluster")
+    )
+    merged_or_retired = lost.join(best_cluster, "customer_key", "left").select(
+        F.when(F.col("related_key").isNull(), F.lit("retired")).otherwise(F.lit("merged")).alias("change"),
+        "customer_key",
+        "related_key",
+        "identifiers",
+    )
+    return keys, created_or_split.unionByName(merged_or_retired)

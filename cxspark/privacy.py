@@ -1,0 +1,89 @@
+"""Keyed pseudonymisation: the one place that reads the secret key and hashes with it.
+
+Silver and gold never hold a raw identifier; they hold ``HMAC-SHA256(key, "<type>:<value>")``
+as 64 hex characters.  Without the key nobody can test a guessed phone number or e-mail
+address against a pseudonym (a plain hash of a phone number is reversed by trying every
+number), and the same value gives the same pseudonym in every table, so joins still work.
+
+The key comes from the environment variable named by ``privacy.key_env``
+(``CXSPARK_HMAC_KEY``) and never from a file.  When it is unset, a profile with
+``privacy.require_key: true`` (the ``cluster`` profile) refuses to run; any other profile
+uses a fixed demo key and logs a warning that its output is not pseudonymous::
+
+    >>> key = b"k" * 32
+    >>> pseudonym(key, "email", "jane@example.org")[:16]
+    '4b1e2e997aeffe7a'
+    >>> pseudonym_long(key, "email", "jane@example.org") == pseudonym_long(key, "email", "jane@example.org")
+    True
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import os
+from collections.abc import Mapping
+
+from cxspark.config import Settings
+from cxspark.errors import ConfigError
+
+__all__ = ["DEMO_KEY", "MIN_KEY_BYTES", "as_long", "digest", "hmac_key", "pseudonym", "pseudonym_long"]
+
+log = logging.getLogger(__name__)
+
+DEMO_KEY = b"cxspark-demo-key-not-for-production"
+"""Used only when no key is set and the profile allows it. Anyone can recompute its pseudonyms."""
+
+MIN_KEY_BYTES = 32
+"""A key shorter than this (as UTF-8) is refused: HMAC-SHA256 wants 256 bits of secret."""
+
+
+def hmac_key(settings: Settings, environ: Mapping[str, str] | None = None) -> bytes:
+    """The pseudonymisation key from the environment, or the demo key where allowed.
+
+    Raises :class:`ConfigError` naming the variable when the key is required but missing,
+    or set but too short.
+    """
+    environ = os.environ if environ is None else environ
+    var = settings.privacy.key_env
+    value = environ.get(var, "")
+    if value:
+        key = value.encode("utf-8")
+        if len(key) < MIN_KEY_BYTES:
+            raise ConfigError(
+                f"environment variable {var}: the pseudonymisation key must be at least "
+                f"{MIN_KEY_BYTES} bytes (it has {len(key)}); generate one with: openssl rand -hex 32"
+            )
+        return key
+    if settings.privacy.require_key:
+        raise ConfigError(
+            f"environment variable {var} is not set: profile '{settings.env}' requires a pseudonymisation "
+            f"key (privacy.require_key); set it to a secret of at least {MIN_KEY_BYTES} bytes"
+        )
+    log.warning(
+        "%s is not set: pseudonymising with the built-in DEMO key, which anyone can reproduce; "
+        "its output is not pseudonymous and not for production",
+        var,
+    )
+    return DEMO_KEY
+
+
+def digest(key: bytes, kind: str, value: str) -> bytes:
+    """HMAC-SHA256 of ``"<kind>:<value>"`` (32 bytes)."""
+    return hmac.new(key, f"{kind}:{value}".encode(), hashlib.sha256).digest()
+
+
+def pseudonym(key: bytes, kind: str, value: str) -> str:
+    """HMAC-SHA256 of ``"<kind>:<value>"`` as 64 lower-case hex characters."""
+    return digest(key, kind, value).hex()
+
+
+def as_long(d: bytes) -> int:
+    """The first 8 bytes of a digest as a signed 64-bit integer."""
+    return int.from_bytes(d[:8], "big", signed=True)
+
+
+def pseudonym_long(key: bytes, kind: str, value: str) -> int:
+    """The first 8 bytes of :func:`pseudonym` as a signed 64-bit integer (a graph node id)."""
+    return as_long(digest(key, kind, value))
