@@ -224,6 +224,9 @@ class IdentitySettings(_Strict):
     frequency_guard: FrequencyGuardSettings = FrequencyGuardSettings()
     normalization: NormalizationSettings = NormalizationSettings()
     key_prefix: str = Field(default="CK", pattern=r"^[A-Z]{1,8}$")
+    large_cluster: int = Field(
+        default=200, ge=2, description="a customer with more identifiers than this is reported as suspicious"
+    )
     max_rounds: int = Field(default=60, ge=1)
 
     @field_validator("link_types")

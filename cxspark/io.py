@@ -123,12 +123,19 @@ class Scratch:
 
         self.spark = spark
         self.root = join_uri(settings.lakehouse.root, "_scratch", run_id)
+        self.seconds: dict[str, float] = {}
+        """Wall-clock seconds spent computing and writing each materialised result."""
 
     def materialize(self, df: DataFrame, name: str) -> DataFrame:
+        import time
+
         from cxspark.config import join_uri
 
         path = join_uri(self.root, name)
+        started = time.monotonic()
         df.write.mode("overwrite").parquet(path)
+        self.seconds[name] = self.seconds.get(name, 0.0) + time.monotonic() - started
+        log.info("scratch %s: %.1f s", name, self.seconds[name])
         return self.spark.read.parquet(path)
 
     def cleanup(self) -> None:

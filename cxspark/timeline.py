@@ -21,7 +21,7 @@ from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from cxspark.generate.vocabulary import Vocabulary
-from cxspark.identity.resolve import tuple_key
+from cxspark.identity.resolve import tuple_id, tuple_key
 from cxspark.sources import SOURCES
 
 __all__ = ["EVENT_COLUMNS", "EVENT_SOURCES", "EventSource", "build_events"]
@@ -96,7 +96,7 @@ def _nullable(name: str | None) -> Column:
 
 
 def events_of(name: str, bronze: DataFrame, vocab: Vocabulary) -> DataFrame:
-    """One source's events, before customer keys: event columns plus ``ids`` (the tuple key)."""
+    """One source's events, before customer keys: event columns plus ``tuple_id``."""
     src = SOURCES[name]
     spec = EVENT_SOURCES[name]
     assert src.event_time is not None
@@ -113,7 +113,7 @@ def events_of(name: str, bronze: DataFrame, vocab: Vocabulary) -> DataFrame:
         else F.lit(spec.channel)
     )
     return bronze.select(
-        tuple_key(src).alias("ids"),
+        tuple_id(name, tuple_key(src)).alias("tuple_id"),
         F.concat(F.lit(f"{name}:"), F.col(src.key).cast("string")).alias("event_id"),
         F.col(src.event_time).alias("event_time"),
         F.to_date(F.col(src.event_time)).alias("event_date"),
@@ -139,32 +139,27 @@ def _empty_bronze(spark: SparkSession, name: str) -> DataFrame:
     return spark.createDataFrame([], T.StructType([T.StructField(f.name, spark_type(f)) for f in fields]))
 
 
-def build_events(
-    bronze: Mapping[str, DataFrame], tuples: DataFrame, tuple_customers: DataFrame, vocab: Vocabulary
-) -> DataFrame:
+def build_events(bronze: Mapping[str, DataFrame], tuple_customers: DataFrame, vocab: Vocabulary) -> DataFrame:
     """``silver.events`` rows for every touchpoint source present in ``bronze``.
 
-    ``tuples``: ``source, ids, tuple_id``; ``tuple_customers``: ``tuple_id, customer_key,
-    identity_status``. Every record gets a row; one whose identifiers resolve to no one has
-    a null ``customer_key`` and says why in ``identity_status``.
+    ``tuple_customers``: ``tuple_id, customer_key, identity_status``. Every record gets a
+    row; one whose identifiers resolve to no one has a null ``customer_key`` and says why
+    in ``identity_status``.
     """
     parts = []
     present = [name for name in EVENT_SOURCES if name in bronze]
     if not present:  # e.g. only CRM records so far: an empty timeline with the right columns
         name = next(iter(EVENT_SOURCES))
-        empty = _empty_bronze(tuples.sparkSession, name)
+        empty = _empty_bronze(tuple_customers.sparkSession, name)
         bronze = {name: empty}
         present = [name]
     for name in present:
-        ev = events_of(name, bronze[name], vocab)
-        ids = tuples.where(F.col("source") == name).select("ids", "tuple_id")
-        parts.append(
-            ev.join(ids, "ids", "left")
-            .join(tuple_customers, "tuple_id", "left")
-            .withColumn("identity_status", F.coalesce("identity_status", F.lit("unidentified")))
-            .select(*EVENT_COLUMNS)
-        )
+        parts.append(events_of(name, bronze[name], vocab))
     out = parts[0]
     for p in parts[1:]:
         out = out.unionByName(p)
-    return out
+    return (
+        out.join(tuple_customers, "tuple_id", "left")
+        .withColumn("identity_status", F.coalesce("identity_status", F.lit("unidentified")))
+        .select(*EVENT_COLUMNS)
+    )

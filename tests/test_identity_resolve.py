@@ -207,6 +207,11 @@ BATCH1 = {
             page="/login",
         ),
         web("EV-4", 9, email="jöhn@exämple.com"),  # non-ASCII: invalid
+        # a kiosk: one cookie on 250 devices, never logged in: a huge anonymous cluster, reported
+        *[
+            web(f"EV-K{i}", 20 + i / 100, cookie_id="ck_kiosk000000001", device_id=f"dev-kiosk-{i:06d}")
+            for i in range(250)
+        ],
     ],
     "billing": [
         {
@@ -416,6 +421,14 @@ def test_anonymous_visitor_is_its_own_customer(runs):
     carol = customers[key1(runs, "crm_id", "C000000103")]
     assert len(carol["crm_ids"]) == 2 and carol["segment"] == "consumer"
     assert set(carol["sources"]) >= {"crm", "calls", "tickets"}
+
+
+def test_a_huge_cluster_is_reported(runs):
+    counts = runs["first"]["counts"]
+    assert counts["clusters_over_large_cluster"] == 1
+    assert counts["largest_cluster_identifiers"] == 251
+    kiosk = runs["graph1"][h("cookie_id", "ck_kiosk000000001")]
+    assert kiosk["link_status"] == "linked" and runs["events1"]["web:EV-K7"]["identity_status"] == "anonymous"
 
 
 def test_bad_identifier_values_are_counted_without_the_value(spark, runs):

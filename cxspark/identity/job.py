@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from typing import Any
 
 from pyspark.sql import DataFrame
@@ -21,7 +22,7 @@ from pyspark.sql import functions as F
 from cxspark.audit import JobRun
 from cxspark.errors import TableError
 from cxspark.generate.vocabulary import load_vocabulary
-from cxspark.identity.resolve import Resolution, resolve, stable_keys
+from cxspark.identity.resolve import Resolution, check_tuple_ids, record_tuples, resolve, stable_keys
 from cxspark.io import Scratch, one_row, read_table, table_exists
 from cxspark.privacy import hmac_key
 from cxspark.sources import SOURCES
@@ -109,7 +110,7 @@ def run_resolve(run: JobRun, *, force: bool = False) -> dict[str, Any]:
 
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     with Scratch(spark, settings, run.run_id) as scratch:
-        tuples = scratch.materialize(_with_tuple_ids(bronze), "tuples")
+        tuples = check_tuple_ids(scratch.materialize(record_tuples(bronze), "tuples"))
         res = resolve(tuples, bronze.get("crm"), settings.identity, key, scratch.materialize, list(bronze))
         previous = _current_keys(run)
         linked = res.nodes.where(F.col("cluster").isNotNull()).select("identifier", "cluster")
@@ -124,12 +125,14 @@ def run_resolve(run: JobRun, *, force: bool = False) -> dict[str, Any]:
             _customers(res, tuples, tuple_customers, keys, bronze.get("crm")), "customers"
         )
         events = build_events(
-            bronze, tuples, tuple_customers, load_vocabulary(settings.conf_path(settings.paths.activities))
+            bronze, tuple_customers, load_vocabulary(settings.conf_path(settings.paths.activities))
         )
-        events = scratch.materialize(events, "events")
 
+        started = time.monotonic()
         graph_changes = _merge_graph(run, graph, now)
         customer_changes = _merge_customers(run, customers)
+        scratch.seconds["write_graph_and_customers"] = time.monotonic() - started
+        started = time.monotonic()
         n_changes = changes.count()
         if n_changes:
             run.tx.append(
@@ -147,16 +150,15 @@ def run_resolve(run: JobRun, *, force: bool = False) -> dict[str, Any]:
         run.tx.replace_where(
             SILVER_IDENTITY_QUALITY, _quality(res, run.run_id, now), f"run_id = '{run.run_id}'"
         )
-        summary = _summary(res, changes, events, customers, graph_changes, customer_changes, missing)
+        scratch.seconds["write_events_changes_quality"] = time.monotonic() - started
+        written = read_table(spark, settings, SILVER_EVENTS)  # what was committed, not recomputed
+        summary = _summary(res, changes, written, customers, graph_changes, customer_changes, missing)
+        summary["seconds_by_step"] = {k: round(v, 1) for k, v in scratch.seconds.items()}
+        for step, seconds in scratch.seconds.items():
+            summary["counts"][f"ms_{step}"] = round(seconds * 1000)
     for k, v in summary["counts"].items():
         run.count(k, v)
     return summary
-
-
-def _with_tuple_ids(bronze: dict[str, DataFrame]) -> DataFrame:
-    from cxspark.identity.resolve import record_tuples
-
-    return record_tuples(bronze).withColumn("tuple_id", F.monotonically_increasing_id())
 
 
 def _current_keys(run: JobRun) -> DataFrame | None:

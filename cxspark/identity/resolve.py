@@ -23,6 +23,7 @@ The steps, each a function from DataFrames to DataFrames (the job in
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -45,6 +46,7 @@ from cxspark.identity.identifiers import (
     normalize_series,
 )
 from cxspark.identity.split import Node, duplicate_entities, same_person_key, split_component
+from cxspark.io import one_row
 from cxspark.privacy import as_long, digest
 from cxspark.sources import SOURCES, Source
 
@@ -61,8 +63,11 @@ __all__ = [
     "record_tuples",
     "resolve",
     "stable_keys",
+    "tuple_id",
     "tuple_key",
 ]
+
+log = logging.getLogger(__name__)
 
 IDENTITY_STATUSES = ("resolved", "anonymous", "ambiguous", "unidentified")
 """How a record got (or did not get) its customer key:
@@ -121,23 +126,37 @@ def tuple_key(src: Source) -> Column:
     )
 
 
+def tuple_id(source: str, src_ids: Column) -> Column:
+    """The id of a record's identifier tuple: a 64-bit hash of the source and the tuple.
+
+    Computed the same way when tuples are formed and when events look up their customer,
+    so the timeline needs no join on the tuples themselves. :func:`record_tuples` fails
+    loudly if two different tuples ever share an id.
+    """
+    return F.xxhash64(F.lit(source), src_ids)
+
+
 def record_tuples(bronze: Mapping[str, DataFrame]) -> DataFrame:
-    """``source, ids, n_records, first_seen, last_seen``: distinct identifier tuples per source."""
+    """``tuple_id, source, ids, n_records, first_seen, last_seen``: distinct identifier tuples."""
     parts = []
     for name, df in bronze.items():
         src = SOURCES[name]
         if not src.identifier_paths:
             continue
         time_col = F.col(src.event_time) if src.event_time else F.lit(None).cast("timestamp")
+        ids = tuple_key(src)
         parts.append(
-            df.select(tuple_key(src).alias("ids"), time_col.alias("_t"))
-            .groupBy("ids")
+            df.select(tuple_id(name, ids).alias("tuple_id"), ids.alias("ids"), time_col.alias("_t"))
+            .groupBy("tuple_id")
             .agg(
+                F.min("ids").alias("ids"),
+                F.max("ids").alias("_ids_max"),
                 F.count(F.lit(1)).alias("n_records"),
                 F.min("_t").alias("first_seen"),
                 F.max("_t").alias("last_seen"),
             )
-            .select(F.lit(name).alias("source"), "*")
+            .withColumn("source", F.lit(name))
+            .select("tuple_id", "source", "ids", "_ids_max", "n_records", "first_seen", "last_seen")
         )
     if not parts:
         raise ValueError("no bronze source with identifiers to resolve")
@@ -145,6 +164,13 @@ def record_tuples(bronze: Mapping[str, DataFrame]) -> DataFrame:
     for p in parts[1:]:
         out = out.unionByName(p)
     return out
+
+
+def check_tuple_ids(tuples: DataFrame) -> DataFrame:
+    """``tuples`` without the check column, after failing if two tuples share an id."""
+    if tuples.where(F.col("ids") != F.col("_ids_max")).limit(1).count():
+        raise RuntimeError("two identifier tuples share a 64-bit id; this needs a wider tuple id")
+    return tuples.drop("_ids_max")
 
 
 def _paths_frame(spark: SparkSession, sources: list[str]) -> DataFrame:
@@ -359,13 +385,18 @@ def crm_attributes(crm: DataFrame, normalized: DataFrame, identity: IdentitySett
 # -- the whole graph -------------------------------------------------------------------------
 @dataclass
 class Resolution:
-    """The DataFrames resolution produces (all materialised)."""
+    """The DataFrames resolution produces (all materialised).
 
-    observations: (
-        DataFrame  # tuple_id, source, field, id_type, raw, n_records, ..., value_status, identifier, node
-    )
-    nodes: DataFrame  # one row per identifier with a pseudonym: the identity graph before keys
-    tuple_clusters: DataFrame  # tuple_id, cluster, identity_status, identity_via
+    - ``observations``: one row per identifier slot of each tuple, with its normalised
+      status, pseudonym (``identifier``) and node id;
+    - ``nodes``: one row per identifier with a pseudonym, with its ``cluster`` and the
+      explanation of its link (the identity graph before customer keys);
+    - ``tuple_clusters``: ``tuple_id, cluster, identity_status, identity_via``.
+    """
+
+    observations: DataFrame
+    nodes: DataFrame
+    tuple_clusters: DataFrame
     cc_rounds: int
     counts: dict[str, int]
 
@@ -456,7 +487,7 @@ def resolve(
     nodes = materialize(explain_links(nodes, edges, identity), "explained")
 
     tuple_clusters = materialize(_tuple_clusters(obs_n, nodes, identity), "tuple_clusters")
-    counts = _counts(obs_n, nodes, cc.rounds, flagged.select("component").distinct())
+    counts = _counts(obs_n, nodes, cc.rounds, flagged.select("component").distinct(), identity)
     return Resolution(obs_n, nodes, tuple_clusters, cc.rounds, counts)
 
 
@@ -575,8 +606,27 @@ def _tuple_clusters(obs_n: DataFrame, nodes: DataFrame, identity: IdentitySettin
     return out.select("tuple_id", "cluster", status.alias("identity_status"), "identity_via")
 
 
-def _counts(obs_n: DataFrame, nodes: DataFrame, rounds: int, multi: DataFrame) -> dict[str, int]:
+def _counts(
+    obs_n: DataFrame, nodes: DataFrame, rounds: int, multi: DataFrame, identity: IdentitySettings
+) -> dict[str, int]:
     counts: dict[str, int] = {"cc_rounds": rounds, "components_with_several_anchors": multi.count()}
+    sizes = nodes.where(F.col("cluster").isNotNull()).groupBy("cluster").count()
+    big = one_row(
+        sizes.select(
+            F.max("count").alias("largest"),
+            F.sum((F.col("count") > identity.large_cluster).cast("long")).alias("large"),
+        )
+    )
+    counts["largest_cluster_identifiers"] = int(big["largest"] or 0)
+    counts["clusters_over_large_cluster"] = int(big["large"] or 0)
+    if counts["clusters_over_large_cluster"]:
+        log.warning(
+            "resolve: %d customers have more than %d identifiers (largest %d): look for a junk identifier "
+            "that should be on the blocklist (silver.identity_graph shows every link and its rule)",
+            counts["clusters_over_large_cluster"],
+            identity.large_cluster,
+            counts["largest_cluster_identifiers"],
+        )
     for r in obs_n.groupBy("value_status").agg(F.sum("n_records").alias("n")).collect():
         counts[f"identifier_values_{r['value_status']}"] = int(r["n"])
     for r in nodes.groupBy("link_status").count().collect():
