@@ -202,13 +202,16 @@ class TableTransaction:
         w.operations.append(operation)
         self._our_versions.setdefault(name, set()).add(w.version_after)
 
-    def append(self, name: str, df: DataFrame, *, partition_by: list[str] | None = None) -> None:
+    def _write(self, name: str, df: DataFrame, mode: str, partition_by: list[str] | None) -> None:
         self._touch(name)
-        writer = df.write.format("delta").mode("append")
+        writer = df.write.format("delta").mode(mode)
         if partition_by:
             writer = writer.partitionBy(*partition_by)
         writer.save(table_path(self.settings, name))
-        self._committed(name, "append")
+        self._committed(name, mode)
+
+    def append(self, name: str, df: DataFrame, *, partition_by: list[str] | None = None) -> None:
+        self._write(name, df, "append", partition_by)
 
     def replace_where(self, name: str, df: DataFrame, condition: str) -> None:
         """Atomically replace the rows matching ``condition`` with ``df`` (idempotent re-runs)."""
@@ -222,28 +225,16 @@ class TableTransaction:
 
     def merge(self, name: str, df: DataFrame, on: list[str], *, update: bool = False) -> None:
         """Insert rows whose key is new (and update matches when ``update``): a MERGE."""
-        from delta.tables import DeltaTable
 
-        w = self._touch(name)
-        path = table_path(self.settings, name)
-        if w.version_before is None and name not in self._our_versions:
-            df.write.format("delta").mode("append").save(path)
-        else:
-            cond = " AND ".join(f"t.`{c}` <=> s.`{c}`" for c in on)
-            m = DeltaTable.forPath(self.spark, path).alias("t").merge(df.alias("s"), cond)
-            if update:
-                m = m.whenMatchedUpdateAll()
-            m.whenNotMatchedInsertAll().execute()
-        self._committed(name, "merge")
+        def clauses(m: Any) -> Any:
+            return (m.whenMatchedUpdateAll() if update else m).whenNotMatchedInsertAll()
+
+        cond = " AND ".join(f"t.`{c}` <=> s.`{c}`" for c in on)
+        self.merge_with(name, df, cond, clauses, initial=df)
 
     def overwrite(self, name: str, df: DataFrame, *, partition_by: list[str] | None = None) -> None:
         """Replace the whole table with ``df`` in one commit (a rebuilt derived table)."""
-        self._touch(name)
-        writer = df.write.format("delta").mode("overwrite")
-        if partition_by:
-            writer = writer.partitionBy(*partition_by)
-        writer.save(table_path(self.settings, name))
-        self._committed(name, "overwrite")
+        self._write(name, df, "overwrite", partition_by)
 
     def merge_with(
         self,

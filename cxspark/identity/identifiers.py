@@ -510,38 +510,41 @@ def _crm_id(text: str, policy: NormalizationPolicy) -> Normalized:
     return _ok(canonical)
 
 
-def _opaque(id_type: str) -> Callable[[str, NormalizationPolicy], Normalized]:
-    """The rule of an opaque id (cookie, device): lower-case, 8..64 of ``[0-9a-z_-]``."""
+def _token(
+    id_type: str, *, upper: bool, pattern: re.Pattern[str], shape: str, dummy: str
+) -> Callable[[str, NormalizationPolicy], Normalized]:
+    """The rule of a token id: one case, a character pattern, no single repeated character."""
 
     def rule(text: str, policy: NormalizationPolicy) -> Normalized:
-        canonical = text.lower()
-        if not _OPAQUE_RE.fullmatch(canonical):
-            return _invalid(f"{id_type} {_show(text)} is not 8 to 64 characters of [0-9a-z_-]")
+        canonical = text.upper() if upper else text.lower()
+        if not pattern.fullmatch(canonical):
+            return _invalid(f"{id_type} {_show(text)} is not {shape}")
         if len(set(canonical.translate(_SEPARATORS))) <= 1:
-            return _blocked(canonical, f"{id_type} {_show(canonical)} is a dummy id")
+            return _blocked(canonical, f"{id_type} {_show(canonical)} is a dummy {dummy}")
         if canonical in policy.blocklist.get(id_type, ()):
             return _blocked(canonical, f"{id_type} {_show(canonical)} is on the blocklist")
         return _ok(canonical)
 
-    rule.__doc__ = f"Lower-case, validated {id_type}."
+    rule.__doc__ = f"{'Upper' if upper else 'Lower'}-case, validated {id_type}."
     return rule
+
+
+def _opaque(id_type: str) -> Callable[[str, NormalizationPolicy], Normalized]:
+    """The rule of an opaque id (cookie, device): lower-case, 8..64 of ``[0-9a-z_-]``."""
+    return _token(
+        id_type, upper=False, pattern=_OPAQUE_RE, shape="8 to 64 characters of [0-9a-z_-]", dummy="id"
+    )
 
 
 def _reference(id_type: str) -> Callable[[str, NormalizationPolicy], Normalized]:
     """The rule of a record-grouping reference (case, ticket): upper-case, 4..64 of ``[0-9A-Z_-]``."""
-
-    def rule(text: str, policy: NormalizationPolicy) -> Normalized:
-        canonical = text.upper()
-        if not _REFERENCE_RE.fullmatch(canonical):
-            return _invalid(f"{id_type} {_show(text)} is not 4 to 64 characters of [0-9A-Z_-]")
-        if len(set(canonical.translate(_SEPARATORS))) <= 1:
-            return _blocked(canonical, f"{id_type} {_show(canonical)} is a dummy reference")
-        if canonical in policy.blocklist.get(id_type, ()):
-            return _blocked(canonical, f"{id_type} {_show(canonical)} is on the blocklist")
-        return _ok(canonical)
-
-    rule.__doc__ = f"Upper-case, validated {id_type}."
-    return rule
+    return _token(
+        id_type,
+        upper=True,
+        pattern=_REFERENCE_RE,
+        shape="4 to 64 characters of [0-9A-Z_-]",
+        dummy="reference",
+    )
 
 
 _REFERENCE_RE = re.compile(r"[0-9A-Z_-]{4,64}")
