@@ -392,13 +392,21 @@ def _customers(
 
 def _quality(res: Resolution, run_id: str, now: dt.datetime) -> DataFrame:
     """Per source, field and outcome: how many records' identifiers were ok, empty, invalid or blocked."""
-    return (
-        res.observations.groupBy("source", "field", "id_type", "value_status", "reason")
-        .agg(
-            F.sum("n_records").cast("long").alias("records"),
-            F.countDistinct("raw").cast("long").alias("distinct_values"),
-        )
-        .select(F.lit(run_id).alias("run_id"), F.lit(now).cast("timestamp").alias("computed_at"), "*")
+    seen = res.observations.groupBy("source", "field", "id_type", "value_status", "reason").agg(
+        F.sum("n_records").cast("long").alias("records"),
+        F.countDistinct("raw").cast("long").alias("distinct_values"),
+    )
+    nulls = res.empties.select(
+        "source",
+        "field",
+        "id_type",
+        F.lit("empty").alias("value_status"),
+        F.lit(None).cast("string").alias("reason"),
+        "records",
+        F.lit(0).cast("long").alias("distinct_values"),
+    )
+    return seen.unionByName(nulls).select(
+        F.lit(run_id).alias("run_id"), F.lit(now).cast("timestamp").alias("computed_at"), "*"
     )
 
 

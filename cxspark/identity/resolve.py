@@ -53,6 +53,7 @@ from cxspark.sources import SOURCES, Source
 __all__ = [
     "IDENTITY_STATUSES",
     "Resolution",
+    "empty_slots",
     "explain_links",
     "frequency_guard",
     "link_edges",
@@ -182,21 +183,41 @@ def _paths_frame(spark: SparkSession, sources: list[str]) -> DataFrame:
     return spark.createDataFrame(rows, "source string, pos int, field string, id_type string")
 
 
-def observations(tuples: DataFrame, sources: list[str]) -> DataFrame:
-    """One row per identifier slot of each tuple: ``tuple_id, source, field, id_type, raw, ...``.
-
-    ``tuples`` needs a ``tuple_id`` column. ``raw`` is null when the record had no value.
-    """
+def _slots(tuples: DataFrame, sources: list[str]) -> DataFrame:
     paths = _paths_frame(tuples.sparkSession, sources)
+    return tuples.select(
+        "tuple_id", "source", "n_records", "first_seen", "last_seen", F.posexplode("ids")
+    ).join(F.broadcast(paths), ["source", "pos"])
+
+
+def empty_slots(tuples: DataFrame, sources: list[str]) -> DataFrame:
+    """``source, field, id_type, records``: how many records have no value (null) in each field.
+
+    Counted apart from :func:`observations`, which leaves null slots out: at scale about
+    half of all identifier slots are empty, and nothing but this count needs them.
+    """
     return (
-        tuples.select("tuple_id", "source", "n_records", "first_seen", "last_seen", F.posexplode("ids"))
-        .join(F.broadcast(paths), ["source", "pos"])
+        _slots(tuples, sources)
+        .where(F.col("col.null"))
+        .groupBy("source", "field", "id_type")
+        .agg(F.sum("n_records").cast("long").alias("records"))
+    )
+
+
+def observations(tuples: DataFrame, sources: list[str]) -> DataFrame:
+    """One row per non-null identifier of each tuple: ``tuple_id, source, field, id_type, raw, ...``.
+
+    ``tuples`` needs a ``tuple_id`` column. Null slots are counted by :func:`empty_slots`.
+    """
+    return (
+        _slots(tuples, sources)
+        .where(~F.col("col.null"))
         .select(
             "tuple_id",
             "source",
             "field",
             "id_type",
-            F.when(~F.col("col.null"), F.col("col.v")).alias("raw"),
+            F.col("col.v").alias("raw"),
             "n_records",
             "first_seen",
             "last_seen",
@@ -387,14 +408,16 @@ def crm_attributes(crm: DataFrame, normalized: DataFrame, identity: IdentitySett
 class Resolution:
     """The DataFrames resolution produces (all materialised).
 
-    - ``observations``: one row per identifier slot of each tuple, with its normalised
-      status, pseudonym (``identifier``) and node id;
+    - ``observations``: one row per non-null identifier of each tuple, with its
+      normalised status, pseudonym (``identifier``) and node id;
+    - ``empties``: ``source, field, id_type, records`` with no value;
     - ``nodes``: one row per identifier with a pseudonym, with its ``cluster`` and the
       explanation of its link (the identity graph before customer keys);
     - ``tuple_clusters``: ``tuple_id, cluster, identity_status, identity_via``.
     """
 
     observations: DataFrame
+    empties: DataFrame
     nodes: DataFrame
     tuple_clusters: DataFrame
     cc_rounds: int
@@ -487,8 +510,9 @@ def resolve(
     nodes = materialize(explain_links(nodes, edges, identity), "explained")
 
     tuple_clusters = materialize(_tuple_clusters(obs_n, nodes, identity), "tuple_clusters")
-    counts = _counts(obs_n, nodes, cc.rounds, flagged.select("component").distinct(), identity)
-    return Resolution(obs_n, nodes, tuple_clusters, cc.rounds, counts)
+    empties = materialize(empty_slots(tuples, sources), "empty_slots")
+    counts = _counts(obs_n, empties, nodes, cc.rounds, flagged.select("component").distinct(), identity)
+    return Resolution(obs_n, empties, nodes, tuple_clusters, cc.rounds, counts)
 
 
 def explain_links(nodes: DataFrame, edges: DataFrame, identity: IdentitySettings) -> DataFrame:
@@ -585,18 +609,13 @@ def _tuple_clusters(obs_n: DataFrame, nodes: DataFrame, identity: IdentitySettin
         .distinct()
         .withColumn("anchored", F.lit(True))
     )
-    out = (
-        obs_n.select("tuple_id")
-        .distinct()
-        .join(by_tuple, "tuple_id", "left")
-        .select(
-            "tuple_id",
-            F.col("best.cluster").alias("cluster"),
-            F.col("best.id_type").alias("identity_via"),
-            "has_ambiguous",
-        )
-        .join(anchored, "cluster", "left")
-    )
+    # tuples without any pseudonymised identifier are left out: the timeline calls them unidentified
+    out = by_tuple.select(
+        "tuple_id",
+        F.col("best.cluster").alias("cluster"),
+        F.col("best.id_type").alias("identity_via"),
+        "has_ambiguous",
+    ).join(anchored, "cluster", "left")
     status = (
         F.when(F.col("cluster").isNotNull() & F.col("anchored").isNotNull(), F.lit("resolved"))
         .when(F.col("cluster").isNotNull(), F.lit("anonymous"))
@@ -607,7 +626,12 @@ def _tuple_clusters(obs_n: DataFrame, nodes: DataFrame, identity: IdentitySettin
 
 
 def _counts(
-    obs_n: DataFrame, nodes: DataFrame, rounds: int, multi: DataFrame, identity: IdentitySettings
+    obs_n: DataFrame,
+    empties: DataFrame,
+    nodes: DataFrame,
+    rounds: int,
+    multi: DataFrame,
+    identity: IdentitySettings,
 ) -> dict[str, int]:
     counts: dict[str, int] = {"cc_rounds": rounds, "components_with_several_anchors": multi.count()}
     sizes = nodes.where(F.col("cluster").isNotNull()).groupBy("cluster").count()
@@ -629,6 +653,8 @@ def _counts(
         )
     for r in obs_n.groupBy("value_status").agg(F.sum("n_records").alias("n")).collect():
         counts[f"identifier_values_{r['value_status']}"] = int(r["n"])
+    null_slots = int(one_row(empties.select(F.sum("records")))[0] or 0)
+    counts["identifier_values_empty"] = counts.get("identifier_values_empty", 0) + null_slots
     for r in nodes.groupBy("link_status").count().collect():
         counts[f"identifiers_{r['link_status']}"] = int(r["count"])
     for r in nodes.where(F.col("split_rule").isNotNull()).groupBy("split_rule").count().collect():
