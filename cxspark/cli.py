@@ -187,10 +187,14 @@ def _print(job: str, summary: dict[str, Any], as_json: bool) -> None:
         return
     print(f"== {job}")
     for key, value in summary.items():
-        if isinstance(value, dict) and value and all(isinstance(v, dict) for v in value.values()):
+        if key == "counts":  # every count is in audit.runs (and in --json); too long to read here
+            print(f"  counts: {len(value)} in audit.runs.row_counts (or use --json)")
+        elif isinstance(value, dict) and value and all(isinstance(v, dict) for v in value.values()):
             print(f"  {key}:")
             for k, v in value.items():
                 print(f"    {k}: " + ", ".join(f"{a}={b}" for a, b in v.items()))
+        elif isinstance(value, dict):
+            print(f"  {key}: " + ", ".join(f"{k}={v}" for k, v in value.items()))
         else:
             print(f"  {key}: {value}")
 
