@@ -21,6 +21,7 @@ from cxspark.sources import Field, Source
 
 __all__ = [
     "META_COLUMNS",
+    "bronze_schema",
     "bursts",
     "duplicate_keys",
     "parse_records",
@@ -52,6 +53,11 @@ def spark_type(f: Field) -> T.DataType:
         "date": T.DateType(),
         "timestamp": T.TimestampType(),
     }[f.type]
+
+
+def bronze_schema(src: Source) -> T.StructType:
+    """The contract columns of a source as bronze types them (without ingest metadata)."""
+    return T.StructType([T.StructField(f.name, spark_type(f)) for f in src.fields])
 
 
 def read_lines(spark: SparkSession, paths: Sequence[str], source_name: str) -> DataFrame:

@@ -131,12 +131,9 @@ def events_of(name: str, bronze: DataFrame, vocab: Vocabulary) -> DataFrame:
 
 
 def _empty_bronze(spark: SparkSession, name: str) -> DataFrame:
-    from pyspark.sql import types as T
+    from cxspark.parse import bronze_schema
 
-    from cxspark.parse import spark_type
-
-    fields = SOURCES[name].fields
-    return spark.createDataFrame([], T.StructType([T.StructField(f.name, spark_type(f)) for f in fields]))
+    return spark.createDataFrame([], bronze_schema(SOURCES[name]))
 
 
 def build_events(bronze: Mapping[str, DataFrame], tuple_customers: DataFrame, vocab: Vocabulary) -> DataFrame:

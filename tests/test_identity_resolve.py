@@ -23,7 +23,7 @@ from cxspark.audit import JobRun
 from cxspark.identity.graph import connected_components
 from cxspark.identity.job import run_resolve
 from cxspark.io import Scratch, read_table, table_path, table_version
-from cxspark.parse import spark_type
+from cxspark.parse import bronze_schema
 from cxspark.privacy import DEMO_KEY, pseudonym
 from cxspark.sources import SOURCES
 from cxspark.tables import (
@@ -45,12 +45,9 @@ def at(hours: float) -> dt.datetime:
 
 def write_bronze(spark: Any, settings: Any, source: str, rows: list[dict[str, Any]]) -> None:
     """Append rows (missing columns null) to a bronze table with the contract's types."""
-    from pyspark.sql import types as T
-
     src = SOURCES[source]
-    schema = T.StructType([T.StructField(f.name, spark_type(f), True) for f in src.fields])
     data = [tuple(r.get(f.name) for f in src.fields) for r in rows]
-    spark.createDataFrame(data, schema).write.format("delta").mode("append").save(
+    spark.createDataFrame(data, bronze_schema(src)).write.format("delta").mode("append").save(
         table_path(settings, src.bronze_table)
     )
 
