@@ -20,12 +20,13 @@ from pathlib import Path
 from typing import Any
 
 from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from cxspark import __version__
 from cxspark.config import Settings
 from cxspark.errors import AuditError, RollbackError
-from cxspark.io import TableTransaction, read_table, table_path, table_version
+from cxspark.io import TableTransaction, read_table, table_exists, table_path, table_version
 from cxspark.tables import AUDIT_RUNS
 
 __all__ = ["RUNS_SCHEMA", "JobRun", "code_version"]
@@ -126,6 +127,45 @@ class JobRun:
         df = read_table(self.spark, self.settings, name, version)
         self.inputs[name] = version
         return df
+
+    def _previous_success(self) -> dict[str, Any] | None:
+        if not table_exists(self.spark, self.settings, AUDIT_RUNS):
+            return None
+        row = (
+            read_table(self.spark, self.settings, AUDIT_RUNS)
+            .where((F.col("job") == self.job) & (F.col("status") == "succeeded"))
+            .orderBy(F.desc("started_at"))
+            .select("inputs", "config_hash", "code_version", "parameters")
+            .first()
+        )
+        return row.asDict(recursive=True) if row else None
+
+    def unchanged_since_last_success(self, outputs: list[str]) -> bool:
+        """True when the bronze inputs read so far, the config and the committed code are those
+        of this job's last successful run and its outputs exist: the run would change nothing."""
+        prev = self._previous_success()
+        if prev is None or not all(table_exists(self.spark, self.settings, t) for t in outputs):
+            return False
+        prev_inputs = {
+            i["table"]: i["version"] for i in prev["inputs"] or [] if i["table"].startswith("bronze.")
+        }
+        ours = {t: v for t, v in self.inputs.items() if t.startswith("bronze.")}
+        version = code_version()
+        return (
+            prev_inputs == ours
+            and prev["config_hash"] == self.settings.fingerprint()
+            and prev["code_version"] == version
+            and not version.endswith(".dirty")  # uncommitted code may give another result
+        )
+
+    def skip_if_unchanged(self, outputs: list[str], *, force: bool) -> dict[str, Any] | None:
+        """The summary of a skipped run when nothing changed since the last success (not ``force``)."""
+        if force or not self.unchanged_since_last_success(outputs):
+            return None
+        log.warning(
+            "%s: bronze, configuration and code are unchanged since the last run; nothing to do", self.job
+        )
+        return {"skipped": "inputs unchanged since the last successful run (use --rerun to run anyway)"}
 
     def count(self, key: str, value: int) -> None:
         self.counts[key] = self.counts.get(key, 0) + int(value)

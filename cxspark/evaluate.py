@@ -36,7 +36,7 @@ from cxspark.io import one_row
 from cxspark.privacy import hmac_key, pseudonym
 from cxspark.tables import SILVER_EVENTS, SILVER_IDENTITY_GRAPH
 
-__all__ = ["IDENTITY_TARGETS", "Target", "evaluate_identity", "pairwise"]
+__all__ = ["IDENTITY_TARGETS", "Target", "evaluate_identity", "pairwise", "with_targets"]
 
 
 @dataclass(frozen=True)
@@ -144,10 +144,18 @@ def evaluate_identity(spark: SparkSession, settings: Settings, read: Any, materi
     metrics["events_linkable"] = labelled.where("linkable").count()
     metrics["events_without_customer"] = labelled.where("unresolved").count()
     metrics.update(_junk(spark, settings, read, labelled))
+    return with_targets(metrics, IDENTITY_TARGETS)
+
+
+def with_targets(metrics: dict[str, Any], targets: tuple[Target, ...]) -> dict[str, Any]:
+    """Add ``targets`` (each with target, observed, met) and ``all_targets_met`` to ``metrics``.
+
+    A dotted metric (``recall.PERSON``) is looked up in its scope; a missing one counts as 0.
+    """
     metrics["targets"] = {}
-    for t in IDENTITY_TARGETS:
+    for t in targets:
         scope, _, name = t.metric.rpartition(".")
-        observed = metrics[scope][name] if scope else metrics[name]
+        observed = metrics[scope].get(name, 0.0) if scope else metrics[name]
         metrics["targets"][t.metric] = {
             "target": f"{t.op} {t.value:g}",
             "observed": observed,

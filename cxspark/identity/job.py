@@ -27,7 +27,6 @@ from cxspark.io import Scratch, one_row, read_table, table_exists
 from cxspark.privacy import hmac_key
 from cxspark.sources import SOURCES
 from cxspark.tables import (
-    AUDIT_RUNS,
     SILVER_CUSTOMERS,
     SILVER_EVENTS,
     SILVER_IDENTITY_CHANGES,
@@ -57,36 +56,6 @@ GRAPH_COUNTED = ("n_records", "first_seen", "last_seen")
 IDENTITY_SOURCES = [name for name, src in SOURCES.items() if src.identifier_paths]
 
 
-def _previous_success(run: JobRun) -> dict[str, Any] | None:
-    if not table_exists(run.spark, run.settings, AUDIT_RUNS):
-        return None
-    row = (
-        read_table(run.spark, run.settings, AUDIT_RUNS)
-        .where((F.col("job") == run.job) & (F.col("status") == "succeeded"))
-        .orderBy(F.desc("started_at"))
-        .select("inputs", "config_hash", "code_version", "parameters")
-        .first()
-    )
-    return row.asDict(recursive=True) if row else None
-
-
-def _unchanged(run: JobRun, outputs: list[str]) -> bool:
-    prev = _previous_success(run)
-    if prev is None or not all(table_exists(run.spark, run.settings, t) for t in outputs):
-        return False
-    # the inputs that decide the result are the bronze tables (silver is read to keep keys)
-    prev_inputs = {i["table"]: i["version"] for i in prev["inputs"] or [] if i["table"].startswith("bronze.")}
-    from cxspark.audit import code_version
-
-    version = code_version()
-    return (
-        prev_inputs == run.inputs
-        and prev["config_hash"] == run.settings.fingerprint()
-        and prev["code_version"] == version
-        and not version.endswith(".dirty")  # uncommitted code may resolve differently
-    )
-
-
 def run_resolve(run: JobRun, *, force: bool = False) -> dict[str, Any]:
     """Resolve identities from bronze and update the silver tables; returns the run summary."""
     spark, settings = run.spark, run.settings
@@ -104,9 +73,9 @@ def run_resolve(run: JobRun, *, force: bool = False) -> dict[str, Any]:
     for name in missing:
         log.warning("resolve: source %s has no bronze table; its customers are resolved without it", name)
     outputs = [SILVER_IDENTITY_GRAPH, SILVER_CUSTOMERS, SILVER_EVENTS]
-    if not force and _unchanged(run, outputs):
-        log.warning("resolve: bronze, configuration and code are unchanged since the last run; nothing to do")
-        return {"skipped": "inputs unchanged since the last successful run (use --rerun to run anyway)"}
+    skipped = run.skip_if_unchanged(outputs, force=force)
+    if skipped:
+        return skipped
 
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     with Scratch(spark, settings, run.run_id) as scratch:
