@@ -324,6 +324,7 @@ class RedactionSettings(_Strict):
     spacy_disable: list[str] = Field(default_factory=lambda: ["parser"])
     batch_size: int = Field(default=64, ge=1)
     texts_per_partition: int = Field(default=4000, ge=1)
+    cache: bool = Field(default=True, description="reuse results of texts analysed by earlier runs")
     max_chars: int = Field(default=20000, ge=1, description="longer texts are quarantined, not analysed")
     time_budget_ms: int = Field(default=5000, ge=1, description="per text; slower texts are quarantined")
     max_non_latin_share: float = Field(

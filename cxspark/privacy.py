@@ -24,11 +24,24 @@ import hmac
 import logging
 import os
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from cxspark.config import Settings
 from cxspark.errors import ConfigError
 
-__all__ = ["DEMO_KEY", "MIN_KEY_BYTES", "as_long", "digest", "hmac_key", "pseudonym", "pseudonym_long"]
+if TYPE_CHECKING:
+    from pyspark.sql import Column
+
+__all__ = [
+    "DEMO_KEY",
+    "MIN_KEY_BYTES",
+    "as_long",
+    "digest",
+    "hmac_key",
+    "pseudonym",
+    "pseudonym_column",
+    "pseudonym_long",
+]
 
 log = logging.getLogger(__name__)
 
@@ -87,3 +100,21 @@ def as_long(d: bytes) -> int:
 def pseudonym_long(key: bytes, kind: str, value: str) -> int:
     """The first 8 bytes of :func:`pseudonym` as a signed 64-bit integer (a graph node id)."""
     return as_long(digest(key, kind, value))
+
+
+def pseudonym_column(key: bytes, kind: str, value: Column | str) -> Column:
+    """:func:`pseudonym` as a Spark column, computed in the JVM (no Python round trip).
+
+    HMAC is ``H((K ^ opad) || H((K ^ ipad) || message))`` with the key padded to the hash's
+    64-byte block (a longer key is hashed first); ``sha2`` over binary concatenations gives
+    exactly that. ``tests/test_privacy.py`` checks it against :func:`pseudonym`.
+    """
+    from pyspark.sql import functions as F
+
+    block = (hashlib.sha256(key).digest() if len(key) > 64 else key).ljust(64, b"\0")
+    inner_pad = bytes(b ^ 0x36 for b in block)
+    outer_pad = bytes(b ^ 0x5C for b in block)
+    col = F.col(value) if isinstance(value, str) else value
+    message = F.concat(F.lit(f"{kind}:".encode()), F.encode(col, "UTF-8"))
+    inner = F.unhex(F.sha2(F.concat(F.lit(inner_pad), message), 256))
+    return F.sha2(F.concat(F.lit(outer_pad), inner), 256)

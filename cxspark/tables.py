@@ -27,6 +27,7 @@ __all__ = [
     "SILVER_IDENTITY_GRAPH",
     "SILVER_IDENTITY_QUALITY",
     "SILVER_PII_FINDINGS",
+    "SILVER_REDACTION_CACHE",
     "SILVER_REDACTION_QUARANTINE",
     "SILVER_TEXTS",
     "TABLES",
@@ -62,6 +63,7 @@ SILVER_EVENTS = "silver.events"
 SILVER_TEXTS = "silver.texts"
 SILVER_PII_FINDINGS = "silver.pii_findings"
 SILVER_REDACTION_QUARANTINE = "silver.redaction_quarantine"
+SILVER_REDACTION_CACHE = "silver.redaction_cache"
 GOLD_REDACTION_REPORT = "gold.redaction_report"
 REPORTS_DIR = "reports"
 """Folder under the lakehouse root for human-readable reports (HTML): ``reports/<name>/``."""
@@ -104,6 +106,11 @@ _SPECS: list[TableSpec] = [
         SILVER_REDACTION_QUARANTINE,
         "Texts withheld from silver (too long, binary, unreadable script, over the time budget, error), "
         "with the reason and length; the raw text stays in bronze.",
+    ),
+    TableSpec(
+        SILVER_REDACTION_CACHE,
+        "The result of every distinct text analysed, keyed by a keyed hash of the text and the "
+        "redaction configuration, so the next run analyses only texts it has not seen.",
     ),
     TableSpec(
         GOLD_REDACTION_REPORT,

@@ -246,3 +246,11 @@ def test_module_docstring_example() -> None:
     result = doctest.testmod(privacy, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0
     assert result.failed == 0
+
+
+@pytest.mark.parametrize("key", [b"k" * 32, b"a-much-longer-secret-" * 5])
+def test_pseudonym_column_is_the_same_hmac_in_the_jvm(spark, key):
+    values = ["jane@example.org", "Grüße, Ж and 😀", "", "a" * 300]
+    df = spark.createDataFrame([(v,) for v in values], "v string")
+    got = [r[0] for r in df.select(privacy.pseudonym_column(key, "text", "v")).collect()]
+    assert got == [privacy.pseudonym(key, "text", v) for v in values]

@@ -59,6 +59,16 @@ def test_hash_tokens_are_keyed_and_stable_across_texts_and_spellings(settings, r
         ("Verified via account ACC-45166700 today", "ACCOUNT_NUMBER", "ACC-45166700"),
         ("acct acc 4516 6700 on file", "ACCOUNT_NUMBER", "acc 4516 6700"),
         ("Confirmed address 116 Highfield Road, Cardiff CF10 5QQ | ok", "STREET_ADDRESS", None),
+        (
+            "Confirmed address 92 Shop Street, Cork T23 9PN0 | ok",
+            "STREET_ADDRESS",
+            "92 Shop Street, Cork T23 9PN0",
+        ),
+        (
+            "Moved to 12 Heaton Road, Newcastle upon Tyne NE6 6NA",
+            "STREET_ADDRESS",
+            "12 Heaton Road, Newcastle upon Tyne NE6 6NA",
+        ),
         ("Install address 63 Avenue de la Gare, 69007 Lyon", "STREET_ADDRESS", None),
         ("Install address Goethestraße 45, 80469 München", "STREET_ADDRESS", None),
         ("Refund to GB82 WEST 1234 5698 7654 32 please", "IBAN_CODE", "GB82 WEST 1234 5698 7654 32"),
@@ -74,7 +84,30 @@ def test_custom_and_builtin_recognizers(redactor, text, entity, value):
     if value is not None:
         assert text[hits[0].start : hits[0].end] == value
     if entity == "STREET_ADDRESS":  # the whole address, postcode and city included
-        assert text[hits[0].start : hits[0].end].split()[-1] in {"5QQ", "Lyon", "München"}
+        assert text[hits[0].start : hits[0].end].split()[-1] in {"5QQ", "Lyon", "München", "9PN0", "6NA"}
+
+
+def test_known_names_with_apostrophes_and_hyphens(settings):
+    names = KnownNames.of(["Aoife", "Mary"], ["O'Brien", "Smith-Jones", "O\u2019Neill"], 2)
+    r = Redactor(settings, KEY, names)
+    for text in [
+        "Caller Aoife O'Brien, fault",
+        "Spoke to Mary Smith-Jones today",
+        "Activation for Aoife O'Neill",
+    ]:
+        out = r.redact_batch([text])[0]
+        assert out.text.count("<PERSON>") == 1, out.text  # the whole name, in one finding
+        assert not {"Aoife", "O'Brien", "Smith", "Jones", "O'Neill"} & set(out.text.replace(",", " ").split())
+
+
+def test_recall_counts_a_partly_redacted_value_as_missed():
+    from cxspark.redact.evaluate import covered
+
+    assert not covered("Aoife O'Brien", 10, [{"s": 10, "e": 15}])
+    assert covered("Aoife O'Brien", 10, [{"s": 10, "e": 15}, {"s": 16, "e": 23}])
+    assert covered("Sophie de Wit", 0, [{"s": 0, "e": 13}])
+    assert not covered("+44 7700 900123", 5, [{"s": 5, "e": 13}])  # the last digits are left
+    assert not covered("x@y.com", 0, [None])
 
 
 def test_card_numbers_need_a_valid_luhn_digit(redactor):

@@ -94,6 +94,7 @@ def test_no_raw_value_in_any_silver_or_gold_string(spark, redacted):
         "silver.texts",
         "silver.pii_findings",
         "silver.redaction_quarantine",
+        "silver.redaction_cache",
         "gold.redaction_report",
     ):
         df = read_table(spark, redacted, name)
@@ -136,11 +137,30 @@ def test_a_second_run_is_skipped_and_rerun_replaces(spark, redacted, capsys, mon
     capsys.readouterr()
     assert main(["redact", "--json", *cli_args(redacted.lakehouse.root)]) == 0
     assert "skipped" in json.loads(capsys.readouterr().out.strip().splitlines()[0])
-    before = read_table(spark, redacted, "silver.texts").count()
-    assert main(["redact", "--rerun", *cli_args(redacted.lakehouse.root)]) == 0
-    assert read_table(spark, redacted, "silver.texts").count() == before
+    before = read_table(spark, redacted, "silver.texts").orderBy("record_id", "field").collect()
+    assert main(["redact", "--rerun", "--json", *cli_args(redacted.lakehouse.root)]) == 0
+    rerun = json.loads(capsys.readouterr().out.strip().splitlines()[0])
+    assert rerun["analysed"]["new"] == 0  # every distinct text came from the cache
+    assert rerun["analysed"]["from_cache"] == rerun["analysed"]["distinct_texts"] == 7
+    after = read_table(spark, redacted, "silver.texts").orderBy("record_id", "field").collect()
+    assert [r.asDict() | {"run_id": None} for r in after] == [r.asDict() | {"run_id": None} for r in before]
     runs = read_table(spark, redacted, "gold.redaction_report").select("run_id").distinct().count()
     assert runs == 3  # the report keeps its history, one set of rows per run (the skipped one wrote none)
+
+
+def test_a_configuration_change_analyses_every_text_again(spark, redacted, capsys, monkeypatch):
+    monkeypatch.setenv("CXSPARK__REDACTION__ENTITIES", "{PERSON: {threshold: 0.5, operator: hash}}")
+    capsys.readouterr()
+    assert main(["redact", "--rerun", "--json", *cli_args(redacted.lakehouse.root)]) == 0
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[0])
+    assert summary["analysed"]["new"] == 7 and summary["analysed"]["from_cache"] == 0
+    text = read_table(spark, redacted, "silver.texts").where("record_id = 'CL-1'").first()["text"]
+    assert "<PERSON:" in text and "Megan" not in text
+    cache = read_table(spark, redacted, "silver.redaction_cache")
+    assert cache.select("config_key").distinct().count() == 1  # only the current configuration is kept
+    assert cache.where("reason = 'timeout' OR reason LIKE 'error:%'").count() == 0
+    monkeypatch.delenv("CXSPARK__REDACTION__ENTITIES")
+    assert main(["redact", "--rerun", *cli_args(redacted.lakehouse.root)]) == 0  # back as it was
 
 
 def test_common_words_are_the_same_in_spark_and_python(spark):

@@ -263,3 +263,27 @@ def test_docstring_example_runs():
     from cxspark.redact import report
 
     assert doctest.testmod(report).failed == 0
+
+
+def test_residual_examples_mark_the_suspect_span_escaped():
+    report = pd.DataFrame(columns=COLUMNS)
+    rows = [
+        dict.fromkeys(COLUMNS) | {"measure": "residual_texts_scanned", "value": 10.0},
+        dict.fromkeys(COLUMNS)
+        | {"measure": "residual_findings", "entity_type": "PERSON", "detail": "NER", "value": 1.0},
+    ]
+    report = pd.DataFrame(rows, columns=COLUMNS)
+    examples = pd.DataFrame(
+        [
+            {
+                "entity_type": "PERSON",
+                "recognizer": "NER",
+                "text": "Spoke to <PERSON> & Bob <b>",
+                "start": 20,
+                "end": 23,
+            }
+        ]
+    )
+    page = render_redaction_report(report, None, pd.DataFrame(), pd.DataFrame(), {}, examples)
+    assert '<mark class="suspect">Bob</mark>' in page
+    assert "&amp; " in page and "&lt;b&gt;" in page and "<b>" not in page.split("suspect")[-1][:200]

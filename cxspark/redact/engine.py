@@ -63,6 +63,7 @@ _MC2 = r"\b2(?:2[2-9]\d|[3-6]\d\d|7[01]\d|720)(?:[ -]?\d{4}){3}\b"
 """Mastercard's 2221-2720 range, which Presidio's card patterns miss (Luhn still decides)."""
 _WORD = re.compile(r"[^\W\d_]+")
 _NER = "SpacyRecognizer"
+_NAME_WORD = re.compile(r"[^\W\d_]+(?:['\u2019][^\W\d_]+)*")
 _KNOWN_NAMES = "KnownNamesRecognizer"
 _ADDRESSY = re.compile(r"\S+@\S+|\S+://\S+|www\.\S+")
 _TAG = re.compile(r"<[A-Z][A-Z0-9_]*(?::[0-9a-f]+)?>")
@@ -188,8 +189,19 @@ def _known_names_recognizer(settings: RedactionSettings, names: KnownNames) -> A
                 word = tok.text
                 if word[:1].isupper() and word in names.any:
                     j = i + 1
-                    while j < len(tokens) and tokens[j].text[:1].isupper() and tokens[j].text in names.any:
-                        j += 1
+                    while j < len(tokens):
+                        if tokens[j].text[:1].isupper() and tokens[j].text in names.any:
+                            j += 1
+                        elif (  # a hyphenated name: "Smith-Jones"
+                            tokens[j].text == "-"
+                            and j + 1 < len(tokens)
+                            and not tokens[j - 1].whitespace_
+                            and not tokens[j].whitespace_
+                            and tokens[j + 1].text in names.any
+                        ):
+                            j += 2
+                        else:
+                            break
                     run = [t.text for t in tokens[i:j]]
                     full = len(run) >= 2 and run[0] in names.first and run[-1] in names.last
                     score = cfg.full_name_score if full else cfg.single_name_score
@@ -233,8 +245,12 @@ class KnownNames:
     @classmethod
     def of(cls, first: Iterable[str | None], last: Iterable[str | None], min_length: int) -> KnownNames:
         def clean(values: Iterable[str | None]) -> frozenset[str]:
-            words = (w for v in values if v for w in re.split(r"[\s]+", v.strip()))
-            return frozenset(w[:1].upper() + w[1:] for w in words if len(w) >= min_length and w.isalpha())
+            # "Smith-Jones" is two tokens in spaCy, "O'Brien" one (either apostrophe)
+            words = {w for v in values if v for w in re.split(r"[\s-]+", v.strip())}
+            words = {w[:1].upper() + w[1:] for w in words if len(w) >= min_length and _NAME_WORD.fullmatch(w)}
+            return frozenset(
+                words | {w.replace("'", "\u2019") for w in words} | {w.replace("\u2019", "'") for w in words}
+            )
 
         return cls(clean(first), clean(last))
 
@@ -280,8 +296,9 @@ def _recognizers(
         """spaCy's NER findings, without the guesses that capitalisation alone explains.
 
         Dropped: a span made only of words the texts write in lower case ("Email",
-        "bill higher"), or one word opening a sentence or a ``|``-separated note, where
-        every word is capitalised, that is not a known customer name ("Swapped ...").
+        "bill higher"), or a span opening a sentence or a ``|``-separated note, where
+        every word is capitalised, whose only capitalised word is that first one and is
+        not a known customer name ("Swapped ...", "Customer de" around redacted tags).
         Retyped: a "place" made only of known names is a person ("call from Siobhan").
         Filtering here, before Presidio merges findings, keeps a span another recognizer
         also found ("Liam was really helpful").
@@ -296,7 +313,12 @@ def _recognizers(
                 if common and all(w.lower() in common for w in words):
                     continue
                 before = text[: r.start].rstrip()
-                if len(words) == 1 and (not before or before[-1] in "|.;:!?-") and words[0] not in known:
+                capitalised = [w for w in words if w[:1].isupper()]  # "Customer de" has one
+                if (
+                    capitalised == words[:1]
+                    and (not before or before[-1] in "|.;:!?-")
+                    and words[0] not in known
+                ):
                     continue
                 if r.entity_type == "LOCATION" and "PERSON" in entities and all(w in known for w in words):
                     r.entity_type = "PERSON"
@@ -434,7 +456,6 @@ class Redactor:
         self.entities = sorted(settings.entities)
         self._min_threshold = min(e.threshold for e in settings.entities.values())
         self._allow = list(settings.allow_list) or None
-        self.common_words = common_words
 
     # -- analysis ----------------------------------------------------------------------
     def _analyze(self, text: str, artifacts: Any, threshold: float | None = None) -> list[Finding]:
@@ -578,11 +599,12 @@ class Redactor:
         return digest[: self.settings.hash_chars]
 
     # -- second scan ---------------------------------------------------------------------
-    def residual_scan(self, texts: Sequence[str]) -> list[list[tuple[str, str]]]:
-        """Suspicious findings left in published text: ``(entity type, recognizer)`` per text.
+    def residual_scan(self, texts: Sequence[str]) -> list[list[tuple[str, str, int, int]]]:
+        """Suspicious findings left in published text: ``(entity type, recognizer, start, end)``.
 
-        The scan runs on the text with our own tags blanked out, at the lower
-        ``residual.threshold`` and with the extra ``residual.patterns``.
+        The scan runs on the text with our own tags blanked out (offsets are unchanged), at
+        the lower ``residual.threshold`` and with the extra ``residual.patterns`` (entity
+        type ``PATTERN``).
         """
         cfg = self.settings.residual
         blanked = [_TAG.sub(lambda m: " " * len(m.group()), t) for t in texts]
@@ -592,8 +614,12 @@ class Redactor:
         )
         out = []
         for text, art in artifacts:
-            hits = [(f.entity_type, f.recognizer) for f in self._analyze(text, art, cfg.threshold)]
-            hits += [("PATTERN", name) for name, rx in patterns if rx.search(text)]
+            hits = [
+                (f.entity_type, f.recognizer, f.start, f.end) for f in self._analyze(text, art, cfg.threshold)
+            ]
+            hits += [
+                ("PATTERN", name, m.start(), m.end()) for name, rx in patterns for m in rx.finditer(text)
+            ]
             out.append(hits)
         return out
 

@@ -3,9 +3,11 @@
 The generator records every PII value it writes into a text with its exact offsets
 (``_truth/pii``: source, record id, field, start, end, entity type, value).  Against that:
 
-* **recall** per planted entity type: a planted span counts as found when a finding of
-  the same type overlaps it; spans in withheld (quarantined) texts are counted apart,
-  since they were never published;
+* **recall** per planted entity type: a planted span counts as found when findings (of
+  any type) cover every significant part of it: each capitalised word, and anything with
+  a digit or an ``@`` ("Aoife O'Brien" with only "Aoife" redacted is a miss); spans in
+  withheld (quarantined) texts are counted apart, since they were never published.
+  ``typed_recall`` is the share found by a finding of the planted type;
 * **precision** per entity type: the share of findings that overlap some planted span;
   findings of types the generator never plants (``REFERENCE_ID``, ``URL`` ...) are counted
   but not scored;
@@ -15,6 +17,7 @@ The generator records every PII value it writes into a text with its exact offse
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pyspark.sql import DataFrame, SparkSession
@@ -58,7 +61,7 @@ def evaluate_redaction(
     spans = materialize(
         planted.join(texts, _KEYS, "left")
         .join(found, _KEYS, "left")
-        .groupBy(*_KEYS, "start", "end", "entity_type", "status")
+        .groupBy(*_KEYS, "start", "end", "entity_type", "value", "status")
         .agg(
             F.max(
                 F.coalesce(
@@ -67,8 +70,11 @@ def evaluate_redaction(
                     & (F.col("f_type") == F.col("entity_type")),
                     F.lit(False),
                 )
-            ).alias("found")
-        ),
+            ).alias("typed"),
+            F.collect_list(F.struct(F.col("f_start").alias("s"), F.col("f_end").alias("e"))).alias("spans"),
+        )
+        .withColumn("found", _covered("value", "start", "spans"))
+        .drop("spans"),
         "eval_spans",
     )
     recall_rows = (
@@ -76,6 +82,7 @@ def evaluate_redaction(
         .agg(
             F.sum(F.when(F.col("status") != "quarantined", 1).otherwise(0)).alias("planted"),
             F.sum(F.when((F.col("status") != "quarantined") & F.col("found"), 1).otherwise(0)).alias("found"),
+            F.sum(F.when((F.col("status") != "quarantined") & F.col("typed"), 1).otherwise(0)).alias("typed"),
             F.sum(F.when(F.col("status") == "quarantined", 1).otherwise(0)).alias("withheld"),
             F.sum(F.when(F.col("status").isNull(), 1).otherwise(0)).alias("not_in_silver"),
         )
@@ -98,6 +105,7 @@ def evaluate_redaction(
     planted_types = {r["entity_type"] for r in recall_rows}
     metrics: dict[str, Any] = {
         "recall": {r["entity_type"]: _ratio(r["found"], r["planted"]) for r in recall_rows},
+        "typed_recall": {r["entity_type"]: _ratio(r["typed"], r["planted"]) for r in recall_rows},
         "precision": {
             r["f_type"]: _ratio(r["hits"], r["findings"]) for r in true_pos if r["f_type"] in planted_types
         },
@@ -111,6 +119,35 @@ def evaluate_redaction(
     metrics["leaked_values"] = sum(leaked.values())
     metrics["leaks_by_table"] = leaked
     return with_targets(metrics, REDACTION_TARGETS)
+
+
+_SIGNIFICANT = re.compile(r"[A-Z0-9][^\s,;]*|\S*[@\d]\S*")
+"""The parts of a value that identify: capitalised words, anything with a digit or an @
+(so "de" in "Sophie de Wit" may stay, "O'Brien" may not)."""
+
+
+def covered(value: str, start: int, spans: list[Any]) -> bool:
+    """Whether findings (``s``, ``e`` offsets in the text) cover every significant part of a
+    planted ``value`` written at ``start``: a partly redacted name is not redacted.
+
+    >>> covered("Aoife O'Brien", 10, [{"s": 10, "e": 15}])
+    False
+    >>> covered("Sophie de Wit", 0, [{"s": 0, "e": 6}, {"s": 10, "e": 13}])
+    True
+    """
+    found = [(sp["s"], sp["e"]) for sp in spans if sp is not None and sp["s"] is not None]
+    for m in _SIGNIFICANT.finditer(value):
+        a, b = start + m.start(), start + m.end()
+        if not any(s <= a and b <= e for s, e in found):
+            return False
+    return True
+
+
+def _covered(value: str, start: str, spans: str) -> Any:
+    from pyspark.sql.types import BooleanType
+
+    # a plain lambda: type hints on the function would make Spark guess an Arrow UDF type
+    return F.udf(lambda v, s, sp: covered(v, s, sp), BooleanType())(value, start, spans)
 
 
 def _ratio(num: Any, den: Any) -> float:

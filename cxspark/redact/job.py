@@ -20,6 +20,7 @@ bronze, restricted).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import math
 import time
@@ -36,13 +37,14 @@ from cxspark.audit import JobRun, code_version
 from cxspark.config import RedactionSettings
 from cxspark.errors import TableError
 from cxspark.io import Scratch, hadoop_fs, table_exists
-from cxspark.privacy import hmac_key
+from cxspark.privacy import hmac_key, pseudonym_column
 from cxspark.redact.engine import KnownNames, Redactor, model_version
 from cxspark.sources import SOURCES
 from cxspark.tables import (
     GOLD_REDACTION_REPORT,
     REPORTS_DIR,
     SILVER_PII_FINDINGS,
+    SILVER_REDACTION_CACHE,
     SILVER_REDACTION_QUARANTINE,
     SILVER_TEXTS,
 )
@@ -114,9 +116,7 @@ def texts_of(bronze: Mapping[str, DataFrame]) -> DataFrame:
             parts.append(part.select(F.lit(name).alias("source"), "record_id", "field", "day", "text"))
     if not parts:
         raise TableError("no bronze table with free text to redact: run `cxspark ingest` first")
-    return reduce(DataFrame.unionByName, parts).withColumn(
-        "text_id", F.when(F.col("text").isNotNull(), F.sha2(F.col("text"), 256))
-    )
+    return reduce(DataFrame.unionByName, parts)
 
 
 def known_names(crm: DataFrame | None, settings: RedactionSettings) -> KnownNames | None:
@@ -205,15 +205,23 @@ def residual_scan(
     names: KnownNames | None,
     common: frozenset[str],
 ) -> DataFrame:
-    """``(text)`` of published text -> ``(entity_type, recognizer)`` per suspicious finding."""
-    schema = "entity_type string, recognizer string"
+    """``(text)`` of published text -> one row per suspicious finding, with the published text.
+
+    Columns: ``entity_type``, ``recognizer``, ``text`` (already published, redacted),
+    ``start``, ``end``.
+    """
+    schema = "entity_type string, recognizer string, text string, start int, end int"
 
     def run(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         redactor = _worker_redactor(settings, key, names, common)
         for pdf in batches:
-            hits = redactor.residual_scan(pdf["text"].tolist())
-            rows = [h for text_hits in hits for h in text_hits]
-            yield pd.DataFrame(rows, columns=["entity_type", "recognizer"])
+            texts = pdf["text"].tolist()
+            rows = [
+                (kind, rec, text, start, end)
+                for text, hits in zip(texts, redactor.residual_scan(texts), strict=True)
+                for kind, rec, start, end in hits
+            ]
+            yield pd.DataFrame(rows, columns=["entity_type", "recognizer", "text", "start", "end"])
 
     return published.mapInPandas(run, schema)
 
@@ -355,7 +363,10 @@ def run_redact(run: JobRun, *, force: bool = False) -> dict[str, Any]:
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     with Scratch(spark, settings, run.run_id) as scratch:
         started = time.monotonic()
-        raw = scratch.materialize(texts_of(bronze), "texts")
+        keyed = texts_of(bronze).withColumn(  # keyed: the id is kept in the cache, and must not be guessable
+            "text_id", F.when(F.col("text").isNotNull(), pseudonym_column(key, "text", "text"))
+        )
+        raw = scratch.materialize(keyed, "texts")
         distinct = scratch.materialize(
             raw.where(F.col("text").isNotNull()).select("text_id", "text").dropDuplicates(["text_id"]),
             "distinct",
@@ -367,14 +378,18 @@ def run_redact(run: JobRun, *, force: bool = False) -> dict[str, Any]:
             if cfg.common_words_min_texts > 0
             else common_words([], 0)
         )
-        partitions = max(
-            spark.sparkContext.defaultParallelism, math.ceil(n_distinct / cfg.texts_per_partition)
-        )
+        config_key = cache_key(cfg)
+        # uncommitted code may redact differently from what the cache holds: reuse nothing then
+        reuse = cfg.cache and not code_version().endswith(".dirty")
+        cached = scratch.materialize(_cached(run, config_key, distinct), "cached") if reuse else None
+        todo = distinct if cached is None else distinct.join(cached.select("text_id"), "text_id", "left_anti")
+        todo = scratch.materialize(todo, "todo")
+        n_todo = todo.count()
+        partitions = max(spark.sparkContext.defaultParallelism, math.ceil(n_todo / cfg.texts_per_partition))
         scratch.seconds["prepare"] = time.monotonic() - started
         started = time.monotonic()
-        results = scratch.materialize(
-            redact_distinct(distinct, cfg, key, names, common, partitions), "results"
-        )
+        fresh = scratch.materialize(redact_distinct(todo, cfg, key, names, common, partitions), "results")
+        results = fresh if cached is None else fresh.unionByName(cached.drop("analysed_run_id"))
         scratch.seconds["analyse"] = time.monotonic() - started
         texts = scratch.materialize(published(raw, results), "published")
         found = findings(texts)
@@ -412,16 +427,52 @@ def run_redact(run: JobRun, *, force: bool = False) -> dict[str, Any]:
         )
         run.tx.overwrite(SILVER_PII_FINDINGS, found.select(stamp, "*"))
         run.tx.overwrite(SILVER_REDACTION_QUARANTINE, quarantine.select(stamp, "*"))
+        if cfg.cache:
+            run.tx.overwrite(SILVER_REDACTION_CACHE, _cache_rows(fresh, cached, config_key, run.run_id))
         run.tx.replace_where(GOLD_REDACTION_REPORT, report, f"run_id = '{run.run_id}'")
         scratch.seconds["write"] = time.monotonic() - started
 
         summary = _summary(report.toPandas(), n_distinct, scanned)
-        html_path = _write_html(run, report, quarantine, texts, {**meta, **_meta_extra(run, n_distinct, now)})
+        summary["counts"]["texts_analysed"] = n_todo
+        summary["counts"]["texts_from_cache"] = n_distinct - n_todo
+        summary["analysed"] = {"distinct_texts": n_distinct, "new": n_todo, "from_cache": n_distinct - n_todo}
+        extra = _meta_extra(run, n_distinct, now) | {"texts_from_cache": f"{n_distinct - n_todo:,}"}
+        html_path = _write_html(run, report, quarantine, texts, residual, {**meta, **extra})
         summary["report"] = html_path
         summary["seconds_by_step"] = {k: round(v, 1) for k, v in scratch.seconds.items()}
     for k, v in summary["counts"].items():
         run.count(k, v)
     return summary
+
+
+def cache_key(settings: RedactionSettings) -> str:
+    """The redaction configuration, model and code a cached result was computed with.
+
+    The code version is part of it: a new release may find more, so it analyses again.
+    """
+    blob = f"{settings.model_dump_json()}|{model_version(settings)}|{code_version()}"
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+_NOT_CACHED = "status = 'quarantined' AND (reason = 'timeout' OR reason LIKE 'error:%')"
+"""Timeouts and errors may pass next time: they are analysed again, not remembered."""
+
+
+def _cached(run: JobRun, config_key: str, distinct: DataFrame) -> DataFrame:
+    """Cached results (same configuration) of this run's distinct texts: :data:`RESULT` + analysed_run_id."""
+    columns = [f.name for f in RESULT.fields]
+    if not table_exists(run.spark, run.settings, SILVER_REDACTION_CACHE):
+        return run.spark.createDataFrame([], RESULT).withColumn("analysed_run_id", F.lit(None).cast("string"))
+    cache = run.read(SILVER_REDACTION_CACHE).where(F.col("config_key") == config_key)
+    return cache.join(distinct.select("text_id"), "text_id").select(*columns, "analysed_run_id")
+
+
+def _cache_rows(fresh: DataFrame, cached: DataFrame | None, config_key: str, run_id: str) -> DataFrame:
+    """The cache after this run: exactly this run's texts, so texts gone from bronze leave it too."""
+    rows = fresh.withColumn("analysed_run_id", F.lit(run_id))
+    if cached is not None:
+        rows = rows.unionByName(cached)
+    return rows.where(~F.expr(_NOT_CACHED)).select(F.lit(config_key).alias("config_key"), "*")
 
 
 def _meta_extra(run: JobRun, n_distinct: int, now: dt.datetime) -> dict[str, str]:
@@ -461,7 +512,12 @@ def _summary(report: pd.DataFrame, n_distinct: int, scanned: int) -> dict[str, A
 
 
 def _write_html(
-    run: JobRun, report: DataFrame, quarantine: DataFrame, texts: DataFrame, meta: dict[str, str]
+    run: JobRun,
+    report: DataFrame,
+    quarantine: DataFrame,
+    texts: DataFrame,
+    residual: DataFrame,
+    meta: dict[str, str],
 ) -> str:
     """Render the HTML report and write it as ``reports/redaction/<run_id>.html`` and ``latest.html``."""
     from cxspark.config import join_uri
@@ -495,6 +551,7 @@ def _write_html(
         examples,
         quarantine.select("source", "record_id", "field", "reason", "text_length").limit(1000).toPandas(),
         meta,
+        residual.orderBy(F.xxhash64("text", "start")).limit(20).toPandas(),
     )
     folder = join_uri(settings.lakehouse.root, REPORTS_DIR, "redaction")
     for name in (f"{run.run_id}.html", "latest.html"):

@@ -174,6 +174,7 @@ img.chart { display: block; max-width: 100%; height: auto; margin: 12px 0 18px; 
   font-size: 0.88rem; line-height: 1.5; }
 span.tag { background: #dbe8fb; color: #173f73; border-radius: 4px; padding: 0 3px; }
 span.mask { background: #fde6c8; color: #7a4100; border-radius: 4px; padding: 0 2px; }
+mark.suspect { background: #fde2e1; color: #8a1c1c; border-radius: 3px; padding: 0 2px; }
 .ok { color: #1f7a45; font-weight: 600; }
 .bad-text { color: #b42323; font-weight: 600; }
 footer { margin-top: 48px; color: var(--muted); font-size: 0.85rem; }
@@ -214,6 +215,7 @@ def render_redaction_report(
     examples: pd.DataFrame,
     quarantine: pd.DataFrame,
     meta: dict[str, str],
+    residual_examples: pd.DataFrame | None = None,
 ) -> str:
     """Render the privacy officer's redaction report as one self-contained HTML page.
 
@@ -227,6 +229,9 @@ def render_redaction_report(
         quarantine: withheld texts (``source``, ``record_id``, ``field``, ``reason``,
             ``text_length``); at most 50 rows are listed.
         meta: run details (``run_id``, ``run_at``, ``config_hash``, ...), all shown at the end.
+        residual_examples: what the second scan found, in published (already redacted)
+            text: ``entity_type``, ``recognizer``, ``text``, ``start``, ``end``; the suspect
+            span is marked. At most 20 rows are listed.
 
     Returns:
         The HTML document as a string.
@@ -263,7 +268,11 @@ def render_redaction_report(
             ("change", "Change since the previous run", _section_change(totals, before)),
             ("quarantine", "Withheld texts (quarantine)", _section_quarantine(now, quar, totals)),
             ("examples", "Examples of redacted text", _section_examples(ex)),
-            ("residual", "Second scan of published text (residual risk)", _section_residual(now, totals)),
+            (
+                "residual",
+                "Second scan of published text (residual risk)",
+                _section_residual(now, totals, residual_examples),
+            ),
             ("details", "Run details", _section_meta(meta)),
         ]
 
@@ -986,7 +995,18 @@ def _entity_group(value: Any) -> str:
     return ", ".join(kinds)
 
 
-def _section_residual(df: pd.DataFrame, t: _Totals) -> str:
+def _residual_example(text: str, start: int, end: int) -> _Html:
+    """Published text with the suspect span marked (each piece escaped on its own)."""
+    text = text[:MAX_EXAMPLE_CHARS]
+    start, end = max(0, min(start, len(text))), max(0, min(end, len(text)))
+    return _Html(
+        f"<code>{_highlight(html.escape(text[:start]))}"
+        f'<mark class="suspect">{html.escape(text[start:end])}</mark>'
+        f"{_highlight(html.escape(text[end:]))}</code>"
+    )
+
+
+def _section_residual(df: pd.DataFrame, t: _Totals, examples: pd.DataFrame | None = None) -> str:
     explain = _explain(
         "After redaction, published texts are scanned a second time with a more sensitive setting and "
         "extra catch-all patterns (such as long runs of digits). Anything this scan finds may be personal "
@@ -1010,6 +1030,25 @@ def _section_residual(df: pd.DataFrame, t: _Totals) -> str:
             for kind, detail, value in zip(found["entity_type"], found["detail"], found["value"], strict=True)
         ]
         parts.append(_table(["Kind of personal data", "Found by", "Findings"], rows, numeric=[2]))
+        if examples is not None and len(examples):
+            parts.append(
+                "<p>Where they are, in the published text (the suspect part is marked; tags such as "
+                "&lt;PERSON&gt; were already redacted). Each is either personal data to catch with a "
+                "configuration change, or a false alarm to add to the allow-list.</p>"
+            )
+            shown = examples.head(20)
+            ex_rows = [
+                (_described(kind, ENTITY_TEXT), _label(rec), _residual_example(str(text), int(a), int(b)))
+                for kind, rec, text, a, b in zip(
+                    shown["entity_type"],
+                    shown["recognizer"],
+                    shown["text"],
+                    shown["start"],
+                    shown["end"],
+                    strict=True,
+                )
+            ]
+            parts.append(_table(["Kind of personal data", "Found by", "Published text"], ex_rows))
     else:
         parts.append(
             f'<p class="ok">{_n(t.residual_scanned)} published texts were scanned again; '
