@@ -43,6 +43,7 @@ from cxspark.config import RedactionSettings
 from cxspark.errors import ConfigError
 
 __all__ = [
+    "STATUSES",
     "Finding",
     "KnownNames",
     "Redacted",

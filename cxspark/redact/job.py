@@ -38,7 +38,7 @@ from cxspark.config import RedactionSettings
 from cxspark.errors import TableError
 from cxspark.io import Scratch, hadoop_fs, table_exists
 from cxspark.privacy import hmac_key, pseudonym_column
-from cxspark.redact.engine import KnownNames, Redactor, model_version
+from cxspark.redact.engine import STATUSES, KnownNames, Redactor, model_version
 from cxspark.sources import SOURCES
 from cxspark.tables import (
     GOLD_REDACTION_REPORT,
@@ -86,7 +86,16 @@ RESULT = T.StructType(
         T.StructField("findings", T.ArrayType(FINDING)),
     ]
 )
-REPORT_DIMS = ("source", "field", "day", "entity_type", "recognizer", "detail")
+_DIM_TYPES = {
+    "source": "string",
+    "field": "string",
+    "day": "date",
+    "entity_type": "string",
+    "recognizer": "string",
+    "detail": "string",
+}
+REPORT_DIMS = tuple(_DIM_TYPES)
+"""The dimension columns of ``gold.redaction_report`` (docs/tables.md), with their types."""
 
 
 # -- texts ------------------------------------------------------------------------------
@@ -327,16 +336,6 @@ def report_rows(texts: DataFrame, found: DataFrame, residual: DataFrame, scanned
     return reduce(DataFrame.unionByName, [*parts, scanned_row])
 
 
-_DIM_TYPES = {
-    "source": "string",
-    "field": "string",
-    "day": "date",
-    "entity_type": "string",
-    "recognizer": "string",
-    "detail": "string",
-}
-
-
 # -- the job ------------------------------------------------------------------------------
 def run_redact(run: JobRun, *, force: bool = False) -> dict[str, Any]:
     """Redact every free-text field from bronze into silver and write the report."""
@@ -432,12 +431,13 @@ def run_redact(run: JobRun, *, force: bool = False) -> dict[str, Any]:
         run.tx.replace_where(GOLD_REDACTION_REPORT, report, f"run_id = '{run.run_id}'")
         scratch.seconds["write"] = time.monotonic() - started
 
-        summary = _summary(report.toPandas(), n_distinct, scanned)
+        report_rows_pd = report.toPandas()  # aggregated measures: small
+        summary = _summary(report_rows_pd, n_distinct, scanned)
         summary["counts"]["texts_analysed"] = n_todo
         summary["counts"]["texts_from_cache"] = n_distinct - n_todo
         summary["analysed"] = {"distinct_texts": n_distinct, "new": n_todo, "from_cache": n_distinct - n_todo}
         extra = _meta_extra(run, n_distinct, now) | {"texts_from_cache": f"{n_distinct - n_todo:,}"}
-        html_path = _write_html(run, report, quarantine, texts, residual, {**meta, **extra})
+        html_path = _write_html(run, report_rows_pd, quarantine, texts, residual, {**meta, **extra})
         summary["report"] = html_path
         summary["seconds_by_step"] = {k: round(v, 1) for k, v in scratch.seconds.items()}
     for k, v in summary["counts"].items():
@@ -492,7 +492,7 @@ def _summary(report: pd.DataFrame, n_distinct: int, scanned: int) -> dict[str, A
             rows = rows[rows[col] == val]
         return int(rows["value"].sum())
 
-    texts = {s: total("texts", detail=s) for s in ("redacted", "clean", "empty", "null", "quarantined")}
+    texts = {s: total("texts", detail=s) for s in STATUSES}
     by_entity = report[report["measure"] == "findings"].groupby("entity_type")["value"].sum()
     counts = {
         "texts": sum(texts.values()),
@@ -513,7 +513,7 @@ def _summary(report: pd.DataFrame, n_distinct: int, scanned: int) -> dict[str, A
 
 def _write_html(
     run: JobRun,
-    report: DataFrame,
+    report: pd.DataFrame,
     quarantine: DataFrame,
     texts: DataFrame,
     residual: DataFrame,
@@ -546,7 +546,7 @@ def _write_html(
         .toPandas()
     )
     html = render_redaction_report(
-        report.toPandas(),
+        report,
         previous,
         examples,
         quarantine.select("source", "record_id", "field", "reason", "text_length").limit(1000).toPandas(),
