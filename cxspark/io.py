@@ -34,6 +34,7 @@ __all__ = [
     "read_table",
     "table_exists",
     "table_version",
+    "write_text",
 ]
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,16 @@ def hadoop_fs(spark: SparkSession, uri: str) -> tuple[Any, Any]:
     path = jvm.org.apache.hadoop.fs.Path(uri)
     fs = path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
     return fs, path
+
+
+def write_text(spark: SparkSession, uri: str, text: str) -> None:
+    """Write a small text file (an HTML report, a model) to any Hadoop-compatible location."""
+    fs, path = hadoop_fs(spark, uri)
+    out = fs.create(path, True)
+    try:
+        out.write(bytearray(text.encode("utf-8")))
+    finally:
+        out.close()
 
 
 def check_lakehouse(spark: SparkSession, settings: Settings) -> None:

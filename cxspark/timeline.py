@@ -24,7 +24,7 @@ from cxspark.generate.vocabulary import Vocabulary
 from cxspark.identity.resolve import tuple_id, tuple_key
 from cxspark.sources import SOURCES
 
-__all__ = ["EVENT_COLUMNS", "EVENT_SOURCES", "EventSource", "build_events"]
+__all__ = ["EVENT_COLUMNS", "EVENT_SOURCES", "EventSource", "build_events", "lookup"]
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,8 @@ EVENT_COLUMNS = (
 )
 
 
-def _lookup(mapping: Mapping[str, str], col: Column) -> Column:
+def lookup(mapping: Mapping[str, str], col: Column) -> Column:
+    """``mapping[col]`` as a Column (null when absent or the mapping is empty)."""
     if not mapping:
         return F.lit(None).cast("string")
     pairs = F.create_map(*chain.from_iterable((F.lit(k), F.lit(v)) for k, v in sorted(mapping.items())))
@@ -102,7 +103,7 @@ def events_of(name: str, bronze: DataFrame, vocab: Vocabulary) -> DataFrame:
     assert src.event_time is not None
     native_field = vocab.fields.get(name)
     native = F.col(native_field).cast("string") if native_field else F.lit(None).cast("string")
-    activity = _lookup(vocab.mappings.get(name, {}), native)
+    activity = lookup(vocab.mappings.get(name, {}), native)
     attributes = F.map_filter(
         F.create_map(*chain.from_iterable((F.lit(a), F.col(a).cast("string")) for a in spec.attributes)),
         lambda _k, v: v.isNotNull(),
@@ -120,7 +121,7 @@ def events_of(name: str, bronze: DataFrame, vocab: Vocabulary) -> DataFrame:
         channel.alias("channel"),
         activity.alias("activity"),
         native.alias("native_code"),
-        F.coalesce(_nullable(spec.department), _lookup(vocab.departments, activity)).alias("department"),
+        F.coalesce(_nullable(spec.department), lookup(vocab.departments, activity)).alias("department"),
         _nullable(spec.team).alias("team"),
         _nullable(spec.agent).alias("agent_id"),
         F.lit(name).alias("source"),

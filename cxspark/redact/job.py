@@ -36,7 +36,7 @@ from pyspark.sql import types as T
 from cxspark.audit import JobRun, code_version
 from cxspark.config import RedactionSettings
 from cxspark.errors import TableError
-from cxspark.io import Scratch, hadoop_fs, table_exists
+from cxspark.io import Scratch, table_exists, write_text
 from cxspark.privacy import hmac_key, pseudonym_column
 from cxspark.redact.engine import STATUSES, KnownNames, Redactor, model_version
 from cxspark.sources import SOURCES
@@ -555,10 +555,5 @@ def _write_html(
     )
     folder = join_uri(settings.lakehouse.root, REPORTS_DIR, "redaction")
     for name in (f"{run.run_id}.html", "latest.html"):
-        fs, path = hadoop_fs(spark, join_uri(folder, name))
-        out = fs.create(path, True)
-        try:
-            out.write(bytearray(html.encode("utf-8")))
-        finally:
-            out.close()
+        write_text(spark, join_uri(folder, name), html)
     return join_uri(folder, f"{run.run_id}.html")
