@@ -113,24 +113,90 @@ def _run_redact(args: argparse.Namespace, settings: Settings, run: Any) -> dict[
     return run_redact(run, force=args.rerun)
 
 
+# -- journeys and conformance ----------------------------------------------------------------
+def _no_args(p: argparse.ArgumentParser) -> None:
+    del p
+
+
+def _run_journeys(args: argparse.Namespace, settings: Settings, run: Any) -> dict[str, Any]:
+    from cxspark.journeys.job import run_journeys
+
+    return run_journeys(run)
+
+
+def _run_conform(args: argparse.Namespace, settings: Settings, run: Any) -> dict[str, Any]:
+    from cxspark.journeys.job import run_conform
+
+    return run_conform(run)
+
+
+def _import_xes_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--input", required=True, help="an XES event log (.xes or .xes.gz)")
+    p.add_argument("--journey-type", required=True, help="the journey type (blueprint) its cases follow")
+    p.add_argument("--name", help="the log's name in silver.imported_events (default: from the file name)")
+
+
+def _run_import_xes(args: argparse.Namespace, settings: Settings, run: Any) -> dict[str, Any]:
+    from pathlib import Path
+
+    from cxspark.journeys.interop import import_xes
+
+    return import_xes(run, Path(args.input), args.journey_type, args.name)
+
+
+def _export_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--format", choices=("xes", "csv"), default="xes", help="default xes")
+    p.add_argument("--output", required=True, help="the file to write (.xes, .xes.gz or .csv)")
+    p.add_argument("--journey-type", help="only journeys of this type")
+
+
+def _run_export(args: argparse.Namespace, settings: Settings, run: Any) -> dict[str, Any]:
+    from pathlib import Path
+
+    from cxspark.journeys.interop import export_journeys
+
+    return export_journeys(run, args.format, Path(args.output), args.journey_type)
+
+
 # -- evaluate ------------------------------------------------------------------------------
-EVALUATIONS = ("identity", "redaction")
+EVALUATIONS = ("identity", "redaction", "journeys", "conformance")
 
 
 def _evaluate_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("what", choices=EVALUATIONS, help="what to evaluate against the generator's ground truth")
+    p.add_argument(
+        "what", choices=EVALUATIONS, help="what to evaluate (conformance: against pm4py, on --xes)"
+    )
     p.add_argument("--check", action="store_true", help="exit with status 2 when a target is missed")
+    p.add_argument("--xes", help="conformance: an XES event log (.xes or .xes.gz)")
+    p.add_argument("--model", help="conformance: the model, a BPMN (.bpmn) or Petri net (.pnml) file")
+    p.add_argument(
+        "--method",
+        choices=("alignments", "token_replay"),
+        help="conformance: default journeys.conformance.method",
+    )
 
 
 def _run_evaluate(args: argparse.Namespace, settings: Settings, run: Any) -> dict[str, Any]:
-    from cxspark.errors import EvaluationError
+    from pathlib import Path
+
+    from cxspark.errors import EvaluationError, InputError
     from cxspark.evaluate import evaluate_identity
     from cxspark.io import Scratch
+    from cxspark.journeys.evaluate import evaluate_conformance_xes, evaluate_journeys
     from cxspark.redact.evaluate import evaluate_redaction
 
-    evaluate = {"identity": evaluate_identity, "redaction": evaluate_redaction}[args.what]
-    with Scratch(run.spark, settings, run.run_id) as scratch:
-        result = evaluate(run.spark, settings, run.read, scratch.materialize)
+    if args.what == "conformance":
+        if not args.xes or not args.model:
+            raise InputError("evaluate conformance needs --xes LOG and --model MODEL")
+        result = evaluate_conformance_xes(run.spark, settings, Path(args.xes), Path(args.model), args.method)
+    else:
+        evaluate = {
+            "identity": evaluate_identity,
+            "redaction": evaluate_redaction,
+            "journeys": evaluate_journeys,
+        }[args.what]
+        with Scratch(run.spark, settings, run.run_id) as scratch:
+            result = evaluate(run.spark, settings, run.read, scratch.materialize)
     _count_metrics(run, result)
     if not result["all_targets_met"] and args.check:
         missed = ", ".join(k for k, v in result["targets"].items() if not v["met"])
@@ -166,12 +232,31 @@ JOBS: dict[str, Job] = {
             _redact_args,
             _run_redact,
         ),
+        Job(
+            "journeys",
+            "silver.events -> silver.journey_events and gold.journeys (journeys and their measures)",
+            _no_args,
+            _run_journeys,
+        ),
+        Job(
+            "conform",
+            "journeys vs blueprints (pm4py) -> gold.variants, conformance, deviations, breakpoints, models",
+            _no_args,
+            _run_conform,
+        ),
+        Job(
+            "import-xes",
+            "an XES event log from another system -> silver.imported_events (mined like the timeline)",
+            _import_xes_args,
+            _run_import_xes,
+        ),
+        Job("export-journeys", "journeys as an XES event log or a CSV file", _export_args, _run_export),
         Job("evaluate", "accuracy against the generator's ground truth", _evaluate_args, _run_evaluate),
     )
 }
 
 # The order `pipeline` runs the jobs that read the lakehouse.
-PIPELINE: list[str] = ["ingest", "resolve", "redact"]
+PIPELINE: list[str] = ["ingest", "resolve", "redact", "journeys", "conform"]
 
 
 def _common(p: argparse.ArgumentParser) -> None:

@@ -377,6 +377,83 @@ class RedactionSettings(_Strict):
         return self
 
 
+class JourneyTypeSettings(_Strict):
+    """How events without a case reference join or open a journey of one type."""
+
+    opening: list[str] = Field(min_length=1, description="activities that open a journey without a case")
+    lead: list[str] = Field(
+        default_factory=list, description="activities that may precede the opening (attached, never opening)"
+    )
+    extra: list[str] = Field(
+        default_factory=list, description="activities outside the blueprint that may occur in the journey"
+    )
+
+
+class EffortSettings(_Strict):
+    """Weights of the effort score: sum of weight x measure (docs/journeys.md#effort)."""
+
+    contacts: float = Field(default=1.0, ge=0)
+    repeat_contacts: float = Field(default=2.0, ge=0)
+    channel_switches: float = Field(default=1.5, ge=0)
+    handoffs: float = Field(default=0.5, ge=0)
+    days: float = Field(default=0.1, ge=0, description="per day the journey lasts")
+    max_days: float = Field(default=60.0, gt=0, description="days beyond this add no effort")
+
+
+class ConformanceSettings(_Strict):
+    method: Literal["alignments", "token_replay"] = "alignments"
+    cache: bool = Field(default=True, description="reuse variant results of earlier runs")
+    variants_per_task: int = Field(default=500, ge=1, description="about this many variants per Spark task")
+    tasks_per_core: int = Field(default=4, ge=1)
+    max_variant_seconds: float = Field(
+        default=600.0, gt=0, description="alignment time budget per variant; slower ones are marked timeout"
+    )
+    max_events: int = Field(
+        default=1000, ge=2, description="longer journeys are not replayed (counted as too_long)"
+    )
+
+
+class DiscoverySettings(_Strict):
+    noise_threshold: float = Field(default=0.2, ge=0, le=1, description="inductive miner (IMf) noise filter")
+    max_variants: int = Field(default=2000, ge=1, description="most frequent variants given to the miner")
+
+
+class JourneySettings(_Strict):
+    blueprints_dir: str = Field(default="blueprints", description="relative to the conf dir")
+    types: dict[str, JourneyTypeSettings] = Field(default_factory=dict)
+    background: list[str] = Field(
+        default_factory=list,
+        description="activities that also happen outside journeys: joined without a case only once",
+    )
+    contact_channels: list[str] = Field(default_factory=lambda: ["call", "chat", "web"])
+    channel_groups: dict[str, str] = Field(
+        default_factory=dict,
+        description="channel -> the channel it counts as (app -> web): no switch between them",
+    )
+    repeat_contact_activities: list[str] = Field(default_factory=list)
+    repeat_contact_days: float = Field(default=7.0, gt=0)
+    inactivity_gap_days: float = Field(default=14.0, gt=0)
+    lead_window_hours: float = Field(default=96.0, ge=0)
+    survey_window_days: float = Field(default=14.0, ge=0)
+    survey_types: list[str] = Field(
+        default_factory=lambda: ["post_case"],
+        description="survey types that may join a journey without a case reference",
+    )
+    dissatisfied_csat_max: int = Field(default=2, ge=1, le=5, description="CSAT at or below: dissatisfied")
+    detractor_nps_max: int = Field(default=6, ge=0, le=10, description="NPS at or below: detractor")
+    effort: EffortSettings = EffortSettings()
+    conformance: ConformanceSettings = ConformanceSettings()
+    discovery: DiscoverySettings = DiscoverySettings()
+
+    @model_validator(mode="after")
+    def _activities_once(self) -> JourneySettings:
+        openers = [a for t in self.types.values() for a in t.opening]
+        dupes = sorted({a for a in openers if openers.count(a) > 1})
+        if dupes:
+            raise ValueError(f"an opening activity must open one journey type only: {dupes}")
+        return self
+
+
 class PathsSettings(_Strict):
     activities: str = Field(default="activities.yaml", description="relative to the conf dir")
 
@@ -391,6 +468,7 @@ class Settings(_Strict):
     privacy: PrivacySettings = PrivacySettings()
     identity: IdentitySettings = IdentitySettings()
     redaction: RedactionSettings = RedactionSettings.model_construct()
+    journeys: JourneySettings = JourneySettings()
     paths: PathsSettings = PathsSettings()
 
     def conf_path(self, relative: str) -> Path:

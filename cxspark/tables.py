@@ -19,17 +19,25 @@ __all__ = [
     "AUDIT_INGEST_FILES",
     "AUDIT_RUNS",
     "BRONZE_QUARANTINE",
+    "GOLD_BREAKPOINTS",
+    "GOLD_CONFORMANCE",
+    "GOLD_DEVIATIONS",
+    "GOLD_JOURNEYS",
     "GOLD_REDACTION_REPORT",
+    "GOLD_VARIANTS",
     "REPORTS_DIR",
     "SILVER_CUSTOMERS",
     "SILVER_EVENTS",
     "SILVER_IDENTITY_CHANGES",
     "SILVER_IDENTITY_GRAPH",
     "SILVER_IDENTITY_QUALITY",
+    "SILVER_IMPORTED_EVENTS",
+    "SILVER_JOURNEY_EVENTS",
     "SILVER_PII_FINDINGS",
     "SILVER_REDACTION_CACHE",
     "SILVER_REDACTION_QUARANTINE",
     "SILVER_TEXTS",
+    "SILVER_VARIANT_CONFORMANCE",
     "TABLES",
     "TableSpec",
     "spec",
@@ -65,6 +73,14 @@ SILVER_PII_FINDINGS = "silver.pii_findings"
 SILVER_REDACTION_QUARANTINE = "silver.redaction_quarantine"
 SILVER_REDACTION_CACHE = "silver.redaction_cache"
 GOLD_REDACTION_REPORT = "gold.redaction_report"
+SILVER_JOURNEY_EVENTS = "silver.journey_events"
+SILVER_IMPORTED_EVENTS = "silver.imported_events"
+SILVER_VARIANT_CONFORMANCE = "silver.variant_conformance"
+GOLD_JOURNEYS = "gold.journeys"
+GOLD_VARIANTS = "gold.variants"
+GOLD_CONFORMANCE = "gold.conformance"
+GOLD_DEVIATIONS = "gold.deviations"
+GOLD_BREAKPOINTS = "gold.breakpoints"
 REPORTS_DIR = "reports"
 """Folder under the lakehouse root for human-readable reports (HTML): ``reports/<name>/``."""
 
@@ -116,6 +132,44 @@ _SPECS: list[TableSpec] = [
         GOLD_REDACTION_REPORT,
         "The privacy officer's redaction report as tidy rows: one measure per run and dimension "
         "(source, field, day, entity type, recognizer, status or reason).",
+    ),
+    TableSpec(
+        SILVER_IMPORTED_EVENTS,
+        "Events imported from XES logs of other systems (cxspark import-xes), in the columns of "
+        "silver.events; the journeys job reads both.",
+    ),
+    TableSpec(
+        SILVER_JOURNEY_EVENTS,
+        "Which journey each timeline event belongs to, its position in it and how it was assigned "
+        "(case reference, attached, opened).",
+    ),
+    TableSpec(
+        GOLD_JOURNEYS,
+        "One row per customer journey: type, start and end, completion, time to resolution, contacts, "
+        "repeat contacts, channel switches, handoffs, effort score and the linked survey.",
+    ),
+    TableSpec(
+        SILVER_VARIANT_CONFORMANCE,
+        "Every variant (distinct activity sequence) replayed with pm4py, keyed by blueprint version, "
+        "method and engine, so the next run replays only variants it has not seen.",
+    ),
+    TableSpec(
+        GOLD_VARIANTS,
+        "Per journey type, each variant with its volume, rank and share, and its conformance.",
+    ),
+    TableSpec(
+        GOLD_CONFORMANCE,
+        "Per journey: fitness against its blueprint, the conformant flag and the typed deviations.",
+    ),
+    TableSpec(
+        GOLD_DEVIATIONS,
+        "Per blueprint, deviation kind and activity: how often, how many customers, and median effort, "
+        "time to resolution and CSAT with versus without it.",
+    ),
+    TableSpec(
+        GOLD_BREAKPOINTS,
+        "Per blueprint step and transition: time spent, repeat contacts, channel switches, handoffs and "
+        "drop-off, ranked by volume x excess effort.",
     ),
     TableSpec(AUDIT_RUNS, "One row per job run: status, inputs, outputs and their Delta versions, counts."),
     TableSpec(AUDIT_INGEST_FILES, "One row per ingested landing file: batch id and row accounting."),

@@ -54,7 +54,7 @@ def test_pipeline_generates_ingests_and_reruns_idempotently(spark, tmp_path, cap
     argv = ["pipeline", "--generate", "--customers", "120", *cli_args(settings.lakehouse.root), "--json"]
     assert main(argv) == 0
     first = [json.loads(line) for line in _lines(capsys.readouterr().out)]
-    assert [r["job"] for r in first] == ["generate", "ingest", "resolve", "redact"]
+    assert [r["job"] for r in first] == ["generate", "ingest", "resolve", "redact", "journeys", "conform"]
     assert first[2]["customers"] > 0 and first[2]["events"] > 0
     assert first[3]["texts"]["redacted"] > 0 and first[3]["findings_by_entity"]["PERSON"] > 0
     assert first[0]["generated"] is True and first[0]["customers"] == 120
@@ -67,18 +67,14 @@ def test_pipeline_generates_ingests_and_reruns_idempotently(spark, tmp_path, cap
     assert second[0]["generated"] is False
     assert second[1]["files_ingested"] == 0 and second[1]["files_skipped"] == first[1]["files_ingested"]
     assert "skipped" in second[2] and "skipped" in second[3]
+    # journeys are rebuilt to the same result; every variant comes from the cache
+    assert second[4]["counts"] == first[4]["counts"]
+    assert second[5]["variants"]["replayed"] == 0 and second[5]["variants"]["from_cache"] > 0
     assert read_table(spark, settings, "bronze.web").count() == bronze_rows
     runs = read_table(spark, settings, "audit.runs").collect()
-    assert sorted(r["job"] for r in runs) == [
-        "generate",
-        "generate",
-        "ingest",
-        "ingest",
-        "redact",
-        "redact",
-        "resolve",
-        "resolve",
-    ]
+    assert sorted(r["job"] for r in runs) == sorted(
+        ["generate", "ingest", "resolve", "redact", "journeys", "conform"] * 2
+    )
     assert {r["status"] for r in runs} == {"succeeded"}
 
     # other parameters into the same landing folder need --force

@@ -19,7 +19,7 @@ def _documented_columns(doc: str, heading: str) -> set[str]:
     section = doc.split(heading, 1)[1].split("\n### ", 1)[0].split("\n## ", 1)[0]
     cols: set[str] = set()
     for cell in re.findall(r"^\| ([^|]+) \|", section, flags=re.M):
-        cols.update(re.findall(r"`([a-z_]+)`", cell))
+        cols.update(re.findall(r"`([a-z0-9_]+)`", cell))
     return cols
 
 

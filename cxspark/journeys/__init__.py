@@ -1,0 +1,1 @@
+"""Customer journeys: building them from the timeline, blueprints, conformance at Spark scale."""
