@@ -42,3 +42,14 @@ def spark() -> Iterator[Any]:
 @pytest.fixture
 def settings(tmp_path: Path):
     return make_settings(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def generated(spark, tmp_path_factory):
+    """A lakehouse made by the whole pipeline from generated data (the test config's 200
+    customers), run once and shared by the modules that read it."""
+    from cxspark.cli import main
+
+    settings = make_settings(tmp_path_factory.mktemp("generated"))
+    assert main(["pipeline", "--generate", *cli_args(settings.lakehouse.root)]) == 0
+    return settings

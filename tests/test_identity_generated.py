@@ -17,12 +17,8 @@ from .conftest import cli_args, make_settings
 
 
 @pytest.fixture(scope="module")
-def resolved(spark, tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("identity-generated")
-    settings = make_settings(tmp)
-    root = settings.lakehouse.root
-    assert main(["pipeline", "--generate", *cli_args(root)]) == 0  # generate, ingest, resolve
-    return settings
+def resolved(generated):
+    return generated  # the session's generated lakehouse: every pipeline job has run on it
 
 
 def test_evaluation_meets_the_targets(resolved, capsys):
@@ -161,11 +157,11 @@ def test_exported_journeys_conform_exactly_as_in_pm4py(resolved, tmp_path, capsy
     assert main(["export-journeys", "--format", "csv", "--output", str(csv_out), *cli_args(root)]) == 0
     capsys.readouterr()
     model = Path(resolved.conf_dir) / "blueprints" / "technical_support.bpmn"
-    for method in ("alignments", "token_replay"):
-        args = ["evaluate", "conformance", "--xes", str(xes), "--model", str(model), "--method", method]
-        assert main([*args, "--check", "--json", *cli_args(root)]) == 0
-        result = _json(capsys)
-        assert result["max_fitness_difference"] == 0.0 and result["cases"] > 50, result
+    # token replay's equality with pm4py is checked in test_journeys on a small log
+    args = ["evaluate", "conformance", "--xes", str(xes), "--model", str(model), "--method", "alignments"]
+    assert main([*args, "--check", "--json", *cli_args(root)]) == 0
+    result = _json(capsys)
+    assert result["max_fitness_difference"] == 0.0 and result["cases"] > 50, result
     import pandas as pd
 
     exported = pd.read_csv(csv_out)

@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
-from cxspark.cli import main
-
-from .conftest import CONF, REPO, cli_args
+from .conftest import CONF, REPO
 
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
 
 
+@pytest.fixture(scope="module")
+def lakehouse(generated):
+    """The session's generated lakehouse (every pipeline job has run on it)."""
+    return Path(generated.lakehouse.root)
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
-def test_notebook_runs(spark, tmp_path, monkeypatch, capsys, path):
-    root = tmp_path / "lakehouse"
-    argv = ["pipeline", "--generate", "--customers", "100", *cli_args(root)]
-    assert main(argv) == 0
+def test_notebook_runs(spark, lakehouse, monkeypatch, capsys, path):
+    root = lakehouse
     capsys.readouterr()
     monkeypatch.setenv("CXSPARK__LAKEHOUSE__ROOT", str(root))
     monkeypatch.setenv("CXSPARK_CONF_DIR", str(CONF))
@@ -30,4 +33,9 @@ def test_notebook_runs(spark, tmp_path, monkeypatch, capsys, path):
         except Exception as exc:  # pragma: no cover - the failure message is the point
             pytest.fail(f"{path.name} code cell {i} failed: {exc!r}\n{code}")
     out = capsys.readouterr().out
-    assert "ingest" in out and "succeeded" in out  # the audit table was shown
+    expected = {  # what each notebook must show
+        "01_explore_bronze.ipynb": ["ingest", "succeeded"],  # the audit table
+        "02_journeys_and_conformance.ipynb": ["completion_rate", "technical_support", "reports/journeys"],
+    }
+    for text in expected.get(path.name, []):
+        assert text in out, (path.name, text)

@@ -9,10 +9,10 @@ bill, leave). The rules, in order (docs/journeys.md#building-journeys):
    with an ``attributes.journey_type``.
 2. An event **without** a case joins the customer's journey whose type knows its activity
    (blueprint, opening or extra) and whose span, widened by the lead window before and the
-   inactivity gap after, holds it; the nearest such journey wins. Opening and lead
-   activities only join just before the start (the latest one), an opening only a journey
-   that has none; ``background`` activities (which also happen outside journeys) join only
-   a journey that lacks them, one event each.
+   inactivity gap after, holds it; the nearest such journey wins (an opening inside a
+   journey is the customer raising it again: rework, not a new journey). Lead activities
+   only join just before the start (the latest one); ``background`` activities (which
+   also happen outside journeys) join only a journey that lacks them, one event each.
 3. What is left: an **opening** activity opens a journey; the customer's next events
    without a case join it while their activity belongs to its type and no gap exceeds the
    inactivity gap.
@@ -251,11 +251,10 @@ def assign_events(events: DataFrame, cfg: JourneySettings, vocabulary: JourneyVo
         .join(vocab.select("journey_type", "activity", "role"), ["journey_type", "activity"])
         .where(
             F.when(
-                F.col("role").isin("opening", "lead"),
+                F.col("role") == "lead",
                 (F.col("t") >= F.col("j_start") - lead) & (F.col("t") <= F.col("j_start")),
             ).otherwise((F.col("t") >= F.col("j_start") - lead) & (F.col("t") <= F.col("j_end") + gap))
         )
-        .where(~((F.col("role") == "opening") & F.exists("j_acts", lambda a: a == F.col("activity"))))
         .where(~(F.col("activity").isin(background) & F.array_contains("j_acts", F.col("activity"))))
         .withColumn(
             "dist",
@@ -266,7 +265,7 @@ def assign_events(events: DataFrame, cfg: JourneySettings, vocabulary: JourneyVo
         "_r", F.row_number().over(Window.partitionBy("event_id").orderBy("dist", "journey_id"))
     ).where("_r = 1")
     # one lead or background event per journey and activity: the nearest
-    single = F.col("role").isin("lead", "opening") | F.col("activity").isin(background)
+    single = (F.col("role") == "lead") | F.col("activity").isin(background)
     best = best.withColumn(
         "_k",
         F.when(

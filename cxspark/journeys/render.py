@@ -103,29 +103,28 @@ class _Graph:
     dfs_rank: list[int] = field(default_factory=list)
 
 
+_KINDS = (
+    ("Collaboration", "pool"),
+    ("Participant", "pool"),
+    ("TextAnnotation", "note"),
+    ("StartEvent", "start"),
+    ("EndEvent", "end"),
+    ("Event", "event"),
+    ("ExclusiveGateway", "xor"),
+    ("ParallelGateway", "and"),
+    ("InclusiveGateway", "or"),
+    ("EventBasedGateway", "eventgw"),
+    ("Gateway", "gateway"),
+)
+"""pm4py BPMN node classes and how they are drawn, most specific first (subclasses before bases)."""
+
+
 def _kind(node: Any) -> str:
     from pm4py.objects.bpmn.obj import BPMN
 
-    if isinstance(node, BPMN.Collaboration | BPMN.Participant):
-        return "pool"
-    if isinstance(node, BPMN.TextAnnotation):
-        return "note"
-    if isinstance(node, BPMN.StartEvent):
-        return "start"
-    if isinstance(node, BPMN.EndEvent):
-        return "end"
-    if isinstance(node, BPMN.Event):
-        return "event"
-    if isinstance(node, BPMN.ExclusiveGateway):
-        return "xor"
-    if isinstance(node, BPMN.ParallelGateway):
-        return "and"
-    if isinstance(node, BPMN.InclusiveGateway):
-        return "or"
-    if isinstance(node, BPMN.EventBasedGateway):
-        return "eventgw"
-    if isinstance(node, BPMN.Gateway):
-        return "gateway"
+    for cls, kind in _KINDS:
+        if isinstance(node, getattr(BPMN, cls)):
+            return kind
     return "task"
 
 
