@@ -737,6 +737,12 @@ def _wrap(text: str, max_w: float, size: float, max_lines: int = 2) -> list[str]
     return lines
 
 
+def _caption(grp: ET.Element, x: float, y: float, name: str) -> None:
+    """A small muted name above or below a gateway or an event."""
+    attrs = {"class": "label", "x": x, "y": y, "text-anchor": "middle", "font-size": 11, "fill": _MUTED}
+    _sub(grp, "text", attrs, _truncate(name, 140, 11))
+
+
 def _sub(
     parent: ET.Element, tag: str, attrs: Mapping[str, object] | None = None, text: str = ""
 ) -> ET.Element:
@@ -1092,19 +1098,7 @@ def _draw_node(
             _sub(grp, "circle", {"cx": cx, "cy": cy, "r": w * 0.24, **mark, "stroke-width": 1.2})
             _sub(grp, "circle", {"cx": cx, "cy": cy, "r": w * 0.18, **mark, "stroke-width": 1.2})
         if name:
-            _sub(
-                grp,
-                "text",
-                {
-                    "class": "label",
-                    "x": cx,
-                    "y": y - 5,
-                    "text-anchor": "middle",
-                    "font-size": 11,
-                    "fill": _MUTED,
-                },
-                _truncate(name, 140, 11),
-            )
+            _caption(grp, cx, y - 5, name)
         return
     if kind in _EVENTS:
         r = min(w, h) / 2
@@ -1160,19 +1154,7 @@ def _draw_node(
                 },
             )
         if name:
-            _sub(
-                grp,
-                "text",
-                {
-                    "class": "label",
-                    "x": cx,
-                    "y": y + h + 13,
-                    "text-anchor": "middle",
-                    "font-size": 11,
-                    "fill": _MUTED,
-                },
-                _truncate(name, 140, 11),
-            )
+            _caption(grp, cx, y + h + 13, name)
         return
     # text annotation
     _sub(
