@@ -42,7 +42,6 @@ __all__ = [
     "JOURNEY_EVENT_COLUMNS",
     "JourneyVocabulary",
     "assign_events",
-    "build_journeys",
     "effort_score",
     "event_flags",
     "finish_journeys",
@@ -478,14 +477,6 @@ def journey_measures(
         )
         .drop("resolved_at")
     )
-
-
-def build_journeys(
-    events: DataFrame, cfg: JourneySettings, vocabulary: JourneyVocabulary
-) -> tuple[DataFrame, DataFrame]:
-    """``(journey_events, journeys)`` from ``silver.events``: the two DataFrames the job writes."""
-    journey_events = assign_events(events, cfg, vocabulary)
-    return journey_events, finish_journeys(journey_events, events, cfg, vocabulary)
 
 
 def finish_journeys(

@@ -32,7 +32,6 @@ from cxspark.config import ConformanceSettings
 from cxspark.journeys.blueprints import Blueprint, quiet_pm4py
 
 __all__ = [
-    "DEVIATION_KINDS",
     "RESULT_SCHEMA",
     "RULES_VERSION",
     "conform_variants",
@@ -44,15 +43,6 @@ __all__ = [
 SKIP = ">>"
 RULES_VERSION = "2"
 """Bumped when :func:`deviations_of` changes, so cached results are recomputed."""
-
-DEVIATION_KINDS = {
-    "skipped_step": "a blueprint step the journey left out (a move on the model)",
-    "inserted_step": "an activity the blueprint does not have (a move on the log)",
-    "repeated_step": "a blueprint step done again: rework or a loop (a move on the log of a model activity)",
-    "wrong_order": "a step done out of order: the same activity moved on the log and on the model",
-    "abandoned": "the journey stopped before the blueprint's end; the activity is the first step not reached",
-    "replay_problem": "token replay: a transition that could not fire as designed (token_replay only)",
-}
 
 _DEVIATION = T.StructType(
     [
@@ -77,12 +67,6 @@ RESULT_SCHEMA = T.StructType(
         T.StructField("seconds", T.DoubleType()),
     ]
 )
-STATUSES = {
-    "ok": "replayed",
-    "timeout": "the alignment exceeded journeys.conformance.max_variant_seconds",
-    "too_long": "more events than journeys.conformance.max_events: not replayed",
-    "error": "pm4py failed on this variant",
-}
 
 
 def engine_version() -> str:
