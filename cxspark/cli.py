@@ -130,6 +130,23 @@ def _run_conform(args: argparse.Namespace, settings: Settings, run: Any) -> dict
     return run_conform(run)
 
 
+# -- drivers -----------------------------------------------------------------------------------
+def _drivers_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--target",
+        action="append",
+        dest="targets",
+        choices=("dissatisfied", "detractor", "repeat_contact", "churn"),
+        help="train for this target (repeatable; default: drivers.targets)",
+    )
+
+
+def _run_drivers(args: argparse.Namespace, settings: Settings, run: Any) -> dict[str, Any]:
+    from cxspark.drivers.job import run_drivers
+
+    return run_drivers(run, args.targets)
+
+
 def _import_xes_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--input", required=True, help="an XES event log (.xes or .xes.gz)")
     p.add_argument("--journey-type", required=True, help="the journey type (blueprint) its cases follow")
@@ -159,7 +176,7 @@ def _run_export(args: argparse.Namespace, settings: Settings, run: Any) -> dict[
 
 
 # -- evaluate ------------------------------------------------------------------------------
-EVALUATIONS = ("identity", "redaction", "journeys", "conformance")
+EVALUATIONS = ("identity", "redaction", "journeys", "conformance", "drivers")
 
 
 def _evaluate_args(p: argparse.ArgumentParser) -> None:
@@ -179,6 +196,7 @@ def _evaluate_args(p: argparse.ArgumentParser) -> None:
 def _run_evaluate(args: argparse.Namespace, settings: Settings, run: Any) -> dict[str, Any]:
     from pathlib import Path
 
+    from cxspark.drivers.evaluate import evaluate_drivers
     from cxspark.errors import EvaluationError, InputError
     from cxspark.evaluate import evaluate_identity
     from cxspark.io import Scratch
@@ -194,6 +212,7 @@ def _run_evaluate(args: argparse.Namespace, settings: Settings, run: Any) -> dic
             "identity": evaluate_identity,
             "redaction": evaluate_redaction,
             "journeys": evaluate_journeys,
+            "drivers": evaluate_drivers,
         }[args.what]
         with Scratch(run.spark, settings, run.run_id) as scratch:
             result = evaluate(run.spark, settings, run.read, scratch.materialize)
@@ -245,6 +264,12 @@ JOBS: dict[str, Job] = {
             _run_conform,
         ),
         Job(
+            "drivers",
+            "journeys -> driver models in MLflow, gold.drivers and gold.remediation (priorities, owners)",
+            _drivers_args,
+            _run_drivers,
+        ),
+        Job(
             "import-xes",
             "an XES event log from another system -> silver.imported_events (mined like the timeline)",
             _import_xes_args,
@@ -256,7 +281,7 @@ JOBS: dict[str, Job] = {
 }
 
 # The order `pipeline` runs the jobs that read the lakehouse.
-PIPELINE: list[str] = ["ingest", "resolve", "redact", "journeys", "conform"]
+PIPELINE: list[str] = ["ingest", "resolve", "redact", "journeys", "conform", "drivers"]
 
 
 def _common(p: argparse.ArgumentParser) -> None:

@@ -454,6 +454,86 @@ class JourneySettings(_Strict):
         return self
 
 
+class LogisticSettings(_Strict):
+    reg_param: float = Field(default=0.01, ge=0, description="L2 (ridge) strength on standardised features")
+    elastic_net: float = Field(default=0.0, ge=0, le=1, description="0 = ridge, 1 = lasso")
+    max_iter: int = Field(default=100, ge=1)
+
+
+class GbtSettings(_Strict):
+    max_iter: int = Field(default=40, ge=1, description="trees")
+    max_depth: int = Field(default=3, ge=1, le=12)
+    step_size: float = Field(default=0.1, gt=0, le=1)
+    subsampling_rate: float = Field(default=0.8, gt=0, le=1)
+
+
+class RemedySettings(_Strict):
+    """What fixing one actionable problem takes: feasibility (0-1), relative cost, owner."""
+
+    feasibility: float = Field(default=0.5, gt=0, le=1)
+    cost: float = Field(default=1.0, gt=0, description="relative cost units (1 = a typical process fix)")
+    owner: str | None = Field(default=None, description="accountable unit; default from the owners map")
+
+
+class OwnerSettings(_Strict):
+    """Who is accountable: by feature, else by the department owning the activity, else by journey type."""
+
+    default: str = "CX Office"
+    departments: dict[str, str] = Field(default_factory=dict, description="department -> owner")
+    journey_types: dict[str, str] = Field(default_factory=dict, description="journey type -> owner")
+
+
+class DriverSettings(_Strict):
+    """Driver models (docs/drivers.md): features, targets, training, MLflow and remediation."""
+
+    targets: list[Literal["dissatisfied", "detractor", "repeat_contact", "churn"]] = Field(
+        default_factory=lambda: ["dissatisfied"],  # type: ignore[arg-type]
+        min_length=1,
+        description="trained by each run; the first drives gold.remediation",
+    )
+    repeat_contact_days: float = Field(
+        default=30.0, gt=0, description="repeat_contact: next journey within N days"
+    )
+    churn_days: float = Field(default=90.0, gt=0, description="churn: a cancellation journey within N days")
+    confirmation_steps: dict[str, str] = Field(
+        default_factory=dict, description="journey type -> the blueprint step that confirms the outcome"
+    )
+    customer_initiated: list[str] = Field(
+        default_factory=list,
+        description="activities the customer starts; channel switches are counted between these contacts "
+        "(empty: every contact, as gold.journeys counts them)",
+    )
+    low_engagement_score: float = Field(default=60.0, ge=0, le=100)
+    top_breakpoints: int = Field(
+        default=5, ge=0, description="per journey type, breakpoints as features and items"
+    )
+    validation_share: float = Field(
+        default=0.25, gt=0, lt=1, description="latest labelled journeys by start time"
+    )
+    min_labelled: int = Field(default=200, ge=10)
+    min_per_class: int = Field(default=20, ge=1, description="in each of train and validation")
+    seed: int = 42
+    importance_blocks: int = Field(default=5, ge=2, description="validation blocks; the interval spans them")
+    importance_max_rows: int = Field(
+        default=200_000, ge=100, description="validation rows used for importance"
+    )
+    logistic: LogisticSettings = LogisticSettings()
+    gbt: GbtSettings = GbtSettings()
+    champion_metric: Literal["roc_auc", "pr_auc"] = "roc_auc"
+    min_improvement: float = Field(
+        default=0.0, ge=0, description="a challenger must beat the champion by more"
+    )
+    tracking_uri: str | None = Field(
+        default=None, description="MLflow tracking URI; default sqlite:///<lakehouse root>/mlflow/mlflow.db"
+    )
+    tracking_timeout_seconds: float = Field(default=10.0, gt=0)
+    registered_model_prefix: str = "cxspark-drivers"
+    remedies: dict[str, RemedySettings] = Field(
+        default_factory=dict, description="feature or deviation kind -> feasibility, cost, owner"
+    )
+    owners: OwnerSettings = OwnerSettings()
+
+
 class PathsSettings(_Strict):
     activities: str = Field(default="activities.yaml", description="relative to the conf dir")
 
@@ -469,6 +549,7 @@ class Settings(_Strict):
     identity: IdentitySettings = IdentitySettings()
     redaction: RedactionSettings = RedactionSettings.model_construct()
     journeys: JourneySettings = JourneySettings()
+    drivers: DriverSettings = DriverSettings()
     paths: PathsSettings = PathsSettings()
 
     def conf_path(self, relative: str) -> Path:

@@ -22,8 +22,10 @@ __all__ = [
     "GOLD_BREAKPOINTS",
     "GOLD_CONFORMANCE",
     "GOLD_DEVIATIONS",
+    "GOLD_DRIVERS",
     "GOLD_JOURNEYS",
     "GOLD_REDACTION_REPORT",
+    "GOLD_REMEDIATION",
     "GOLD_VARIANTS",
     "REPORTS_DIR",
     "SILVER_CUSTOMERS",
@@ -81,6 +83,8 @@ GOLD_VARIANTS = "gold.variants"
 GOLD_CONFORMANCE = "gold.conformance"
 GOLD_DEVIATIONS = "gold.deviations"
 GOLD_BREAKPOINTS = "gold.breakpoints"
+GOLD_DRIVERS = "gold.drivers"
+GOLD_REMEDIATION = "gold.remediation"
 REPORTS_DIR = "reports"
 """Folder under the lakehouse root for human-readable reports (HTML): ``reports/<name>/``."""
 
@@ -170,6 +174,16 @@ _SPECS: list[TableSpec] = [
         GOLD_BREAKPOINTS,
         "Per blueprint step and transition: time spent, repeat contacts, channel switches, handoffs and "
         "drop-off, ranked by volume x excess effort.",
+    ),
+    TableSpec(
+        GOLD_DRIVERS,
+        "Per drivers run, target and model: each driver's rank, permutation importance with a 95% interval, "
+        "direction, effect and coefficient, with the MLflow run and registered model version.",
+    ),
+    TableSpec(
+        GOLD_REMEDIATION,
+        "Actionable drivers, deviations and breakpoints ranked by priority = impact x feasibility / cost, "
+        "with volume, counterfactual impact, the accountable owner and status across runs.",
     ),
     TableSpec(AUDIT_RUNS, "One row per job run: status, inputs, outputs and their Delta versions, counts."),
     TableSpec(AUDIT_INGEST_FILES, "One row per ingested landing file: batch id and row accounting."),

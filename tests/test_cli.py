@@ -54,7 +54,15 @@ def test_pipeline_generates_ingests_and_reruns_idempotently(spark, tmp_path, cap
     argv = ["pipeline", "--generate", "--customers", "120", *cli_args(settings.lakehouse.root), "--json"]
     assert main(argv) == 0
     first = [json.loads(line) for line in _lines(capsys.readouterr().out)]
-    assert [r["job"] for r in first] == ["generate", "ingest", "resolve", "redact", "journeys", "conform"]
+    assert [r["job"] for r in first] == [
+        "generate",
+        "ingest",
+        "resolve",
+        "redact",
+        "journeys",
+        "conform",
+        "drivers",
+    ]
     assert first[2]["customers"] > 0 and first[2]["events"] > 0
     assert first[3]["texts"]["redacted"] > 0 and first[3]["findings_by_entity"]["PERSON"] > 0
     assert first[0]["generated"] is True and first[0]["customers"] == 120
@@ -70,10 +78,21 @@ def test_pipeline_generates_ingests_and_reruns_idempotently(spark, tmp_path, cap
     # journeys are rebuilt to the same result; every variant comes from the cache
     assert second[4]["counts"] == first[4]["counts"]
     assert second[5]["variants"]["replayed"] == 0 and second[5]["variants"]["from_cache"] > 0
+    # the same data and seed give the same metrics: a new version, but the champion stays
+    model_1, model_2 = first[6]["targets"]["dissatisfied"], second[6]["targets"]["dissatisfied"]
+    assert (
+        model_1["model"]["promoted"] is True and model_1["model"]["champion"] == model_1["model"]["version"]
+    )
+    assert model_2["metrics"] == model_1["metrics"]
+    assert (
+        model_2["model"]["promoted"] is False and model_2["model"]["champion"] == model_1["model"]["version"]
+    )
+    assert int(model_2["model"]["version"]) == int(model_1["model"]["version"]) + 1
+    assert set(second[6]["remediation"]["items"]) <= {"persisting", "improving", "resolved"}
     assert read_table(spark, settings, "bronze.web").count() == bronze_rows
     runs = read_table(spark, settings, "audit.runs").collect()
     assert sorted(r["job"] for r in runs) == sorted(
-        ["generate", "ingest", "resolve", "redact", "journeys", "conform"] * 2
+        ["generate", "ingest", "resolve", "redact", "journeys", "conform", "drivers"] * 2
     )
     assert {r["status"] for r in runs} == {"succeeded"}
 

@@ -36,6 +36,7 @@ def test_notebook_runs(spark, lakehouse, monkeypatch, capsys, path):
     expected = {  # what each notebook must show
         "01_explore_bronze.ipynb": ["ingest", "succeeded"],  # the audit table
         "02_journeys_and_conformance.ipynb": ["completion_rate", "technical_support", "reports/journeys"],
+        "03_drivers_and_remediation.ipynb": ["importance", "champion v", "priority", "owner"],
     }
     for text in expected.get(path.name, []):
         assert text in out, (path.name, text)

@@ -37,6 +37,7 @@ __all__ = [
     "MATCH_RULES",
     "evaluate_conformance_xes",
     "evaluate_journeys",
+    "matched_journeys",
     "xes_cases",
 ]
 
@@ -79,9 +80,9 @@ def _designed() -> list[tuple[str, list[str]]]:
     return [(b.name, list(b.activities)) for b in BLUEPRINTS.values()]
 
 
-def evaluate_journeys(spark: SparkSession, settings: Settings, read: Any, materialize: Any) -> dict[str, Any]:
-    """Journey building, completion and deviation recovery against the ground truth."""
-    truth = truth_table(spark, settings, "journeys")
+def matched_journeys(spark: SparkSession, settings: Settings, read: Any, materialize: Any) -> tuple[Any, Any]:
+    """The planted journeys' events, and each planted journey with the built journey (``ours``)
+    holding most of its events: ``journey_id, truth_events, present_events, ours, n, ours_events, exact``."""
     tev = truth_table(spark, settings, "journey_events").select(
         "journey_id", "seq", F.concat_ws(":", "source", "record_id").alias("event_id"), "activity"
     )
@@ -123,6 +124,13 @@ def evaluate_journeys(spark: SparkSession, settings: Settings, read: Any, materi
         ),
         "eval_j_matched",
     )
+    return tev, matched
+
+
+def evaluate_journeys(spark: SparkSession, settings: Settings, read: Any, materialize: Any) -> dict[str, Any]:
+    """Journey building, completion and deviation recovery against the ground truth."""
+    truth = truth_table(spark, settings, "journeys")
+    tev, matched = matched_journeys(spark, settings, read, materialize)
     built = read(GOLD_JOURNEYS).select(
         F.col("journey_id").alias("ours"), F.col("completed").alias("our_completed"), "channel_switches"
     )
