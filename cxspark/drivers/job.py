@@ -24,6 +24,7 @@ from cxspark.audit import JobRun
 from cxspark.drivers.features import FEATURES, TARGETS, feature_names, journey_features, labelled
 from cxspark.drivers.model import (
     MODEL_KINDS,
+    calibration,
     check_features,
     coefficients,
     explain,
@@ -51,25 +52,14 @@ __all__ = ["DRIVER_COLUMNS", "features_of", "read_inputs", "run_drivers"]
 log = logging.getLogger(__name__)
 
 ENGAGEMENT = "bronze.engagement"
-DRIVER_COLUMNS = (
-    "target",
-    "model_kind",
-    "rank",
-    "driver",
-    "actionable",
-    "importance",
-    "ci_low",
-    "ci_high",
-    "direction",
-    "effect",
-    "coefficient",
-    "low_value",
-    "high_value",
-    "roc_auc",
-    "model_version",
-    "champion",
-    "mlflow_run_id",
+DRIVERS_SCHEMA = (
+    "target string, model_kind string, rank int, driver string, actionable boolean, importance double, "
+    "ci_low double, ci_high double, direction string, effect double, coefficient double, "
+    "low_value double, high_value double, roc_auc double, model_version string, champion boolean, "
+    "mlflow_run_id string"
 )
+"""The columns of ``gold.drivers`` a run writes (``run_id`` and the run time are added)."""
+DRIVER_COLUMNS = tuple(part.split()[0] for part in DRIVERS_SCHEMA.split(","))
 
 
 def _figures(
@@ -139,8 +129,6 @@ def _train_target(
         coefs = coefficients(model, usable)
         for r in explained:
             r["coefficient"] = coefs.get(r["driver"])
-        from cxspark.drivers.model import calibration
-
         results[kind] = {
             "model": model,
             "metrics": m,
@@ -342,7 +330,7 @@ def run_drivers(run: JobRun, targets: list[str] | None = None) -> dict[str, Any]
         remediation_s = round(time.monotonic() - started, 1)
 
         rows = [r for t in trained.values() for r in t["rows"]]
-        drivers = spark.createDataFrame(rows, _drivers_schema()).withColumn("run_id", F.lit(run.run_id))
+        drivers = spark.createDataFrame(rows, DRIVERS_SCHEMA).withColumn("run_id", F.lit(run.run_id))
         run.tx.append(GOLD_DRIVERS, drivers)
         if remed is not None:
             run.tx.overwrite(GOLD_REMEDIATION, remed)
@@ -422,13 +410,4 @@ def _remediation(
     out = with_status(items, previous, run.run_id).withColumn("model_version", F.lit(version))
     return scratch.materialize(
         out.select(*REMEDIATION_COLUMNS, F.lit(run.run_id).alias("run_id")), "remediation"
-    )
-
-
-def _drivers_schema() -> str:
-    return (
-        "target string, model_kind string, rank int, driver string, actionable boolean, importance double, "
-        "ci_low double, ci_high double, direction string, effect double, coefficient double, "
-        "low_value double, "
-        "high_value double, roc_auc double, model_version string, champion boolean, mlflow_run_id string"
     )
