@@ -351,14 +351,41 @@ def _print(job: str, summary: dict[str, Any], as_json: bool) -> None:
     for key, value in summary.items():
         if key == "counts":  # every count is in audit.runs (and in --json); too long to read here
             print(f"  counts: {len(value)} in audit.runs.row_counts (or use --json)")
-        elif isinstance(value, dict) and value and all(isinstance(v, dict) for v in value.values()):
-            print(f"  {key}:")
-            for k, v in value.items():
-                print(f"    {k}: " + ", ".join(f"{a}={b}" for a, b in v.items()))
-        elif isinstance(value, dict):
-            print(f"  {key}: " + ", ".join(f"{k}={v}" for k, v in value.items()))
         else:
-            print(f"  {key}: {value}")
+            _print_value(key, value, "  ")
+
+
+def _flat(value: Any) -> bool:
+    return not isinstance(value, dict | list) or (
+        isinstance(value, list) and not any(isinstance(v, dict | list) for v in value)
+    )
+
+
+def _scalar(value: Any) -> str:
+    if isinstance(value, float):  # 4 significant digits, never an exponent
+        return f"{value:.4g}" if abs(value) < 1000 else f"{value:.0f}"
+    if isinstance(value, list):
+        return ", ".join(_scalar(v) for v in value) or "none"
+    return str(value)
+
+
+def _print_value(key: str, value: Any, indent: str) -> None:
+    """A summary entry for people: one line for flat values and flat mappings, nested
+    mappings indented below their key, a list of mappings as one ``-`` line per item."""
+    if isinstance(value, dict) and value and all(_flat(v) for v in value.values()):
+        print(f"{indent}{key}: " + ", ".join(f"{k}={_scalar(v)}" for k, v in value.items()))
+    elif isinstance(value, dict) and value:
+        print(f"{indent}{key}:")
+        for k, v in value.items():
+            _print_value(str(k), v, indent + "  ")
+    elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        print(f"{indent}{key}:")
+        for item in value:
+            print(f"{indent}  - " + ", ".join(f"{k}={_scalar(v)}" for k, v in item.items()))
+    elif isinstance(value, dict):
+        print(f"{indent}{key}: none")
+    else:
+        print(f"{indent}{key}: {_scalar(value)}")
 
 
 def _run_jobs(names: list[str], args: argparse.Namespace, settings: Settings) -> None:

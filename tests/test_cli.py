@@ -99,3 +99,41 @@ def test_pipeline_generates_ingests_and_reruns_idempotently(spark, tmp_path, cap
     # other parameters into the same landing folder need --force
     assert main([*argv[:3], "121", *argv[4:]]) == 2
     assert "use --force" in capsys.readouterr().err
+
+
+def test_summaries_print_one_readable_line_per_entry(capsys):
+    from cxspark.cli import _print
+
+    summary = {
+        "run_id": "r1",
+        "targets": {
+            "dissatisfied": {
+                "journeys": {"labelled": 582, "valid_pos": 34},
+                "metrics": {"logistic": {"roc_auc": 0.733712, "brier": 0.16251}},
+                "top_drivers": ["missing_confirmation (+, 0.051)", "rework_steps (+, 0.020)"],
+            }
+        },
+        "remediation": {
+            "items": {},
+            "top": [{"rank": 1, "impact": 25.191424610208895, "owner": "CX Office"}],
+        },
+        "counts": {"a": 1, "b": 2},
+        "seconds": 1490.01,
+    }
+    _print("drivers", summary, as_json=False)
+    assert capsys.readouterr().out.splitlines() == [
+        "== drivers",
+        "  run_id: r1",
+        "  targets:",
+        "    dissatisfied:",
+        "      journeys: labelled=582, valid_pos=34",
+        "      metrics:",
+        "        logistic: roc_auc=0.7337, brier=0.1625",
+        "      top_drivers: missing_confirmation (+, 0.051), rework_steps (+, 0.020)",
+        "  remediation:",
+        "    items: none",
+        "    top:",
+        "      - rank=1, impact=25.19, owner=CX Office",
+        "  counts: 2 in audit.runs.row_counts (or use --json)",
+        "  seconds: 1490",
+    ]
