@@ -47,7 +47,7 @@ from cxspark.tables import (
     SILVER_JOURNEY_EVENTS,
 )
 
-__all__ = ["DRIVER_COLUMNS", "features_of", "read_inputs", "run_drivers"]
+__all__ = ["DRIVERS_SCHEMA", "features_of", "read_inputs", "run_drivers"]
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +59,6 @@ DRIVERS_SCHEMA = (
     "mlflow_run_id string"
 )
 """The columns of ``gold.drivers`` a run writes (``run_id`` and the run time are added)."""
-DRIVER_COLUMNS = tuple(part.split()[0] for part in DRIVERS_SCHEMA.split(","))
 
 
 def _figures(
