@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pyspark.sql import DataFrame, SparkSession
-from pyspark.sql.window import WindowSpec
 
 from cxspark.config import Settings
 from cxspark.errors import LakehouseError, RollbackError, TableError
@@ -33,7 +32,6 @@ __all__ = [
     "hadoop_fs",
     "one_row",
     "read_table",
-    "small_table_window",
     "table_exists",
     "table_version",
     "write_text",
@@ -48,16 +46,6 @@ def one_row(df: DataFrame) -> Any:
     if row is None:
         raise TableError("expected one row from an aggregate, got none")
     return row
-
-
-def small_table_window() -> WindowSpec:
-    """A window over every row of a small table (variants, remediation items), in one
-    partition on purpose: ``small_table_window().orderBy(...)`` ranks them all. Spark warns
-    about a window without a partition; this one is meant."""
-    from pyspark.sql import Window
-    from pyspark.sql import functions as F
-
-    return Window.partitionBy(F.lit(0))
 
 
 def hadoop_fs(spark: SparkSession, uri: str) -> tuple[Any, Any]:

@@ -25,7 +25,6 @@ from pyspark.sql import functions as F
 from cxspark.config import DriverSettings, JourneySettings
 from cxspark.drivers.features import FEATURES
 from cxspark.drivers.model import predict
-from cxspark.io import small_table_window
 
 __all__ = ["REMEDIATION_COLUMNS", "STATUSES", "affected_rows", "remediation", "with_status"]
 
@@ -315,7 +314,7 @@ def remediation(
         "item_id string, description string, feasibility double, cost double, priority double, owner string",
     )
     return agg.join(m, "item_id").withColumn(
-        "rank", F.row_number().over(small_table_window().orderBy(F.desc("priority"), "item_id"))
+        "rank", F.row_number().over(Window.orderBy(F.desc("priority"), "item_id"))
     )
 
 

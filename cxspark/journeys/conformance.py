@@ -24,12 +24,11 @@ import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from pyspark.sql import DataFrame
+from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from cxspark.config import ConformanceSettings
-from cxspark.io import small_table_window
 from cxspark.journeys.blueprints import Blueprint, quiet_pm4py
 
 __all__ = [
@@ -226,13 +225,12 @@ def conform_variants(
         return spark.createDataFrame([], RESULT_SCHEMA)
     cores = spark.sparkContext.defaultParallelism
     parts = max(1, min(n, max(cores * cfg.tasks_per_core, math.ceil(n / cfg.variants_per_task))))
-    by_size = small_table_window().orderBy(F.desc(F.size("activities")), "variant_id")
     ranked = variants.select(
         "variant_id",
         "journey_type",
         "blueprint_version",
         "activities",
-        (F.row_number().over(by_size) - 1).alias("_rank"),
+        (F.row_number().over(Window.orderBy(F.desc(F.size("activities")), "variant_id")) - 1).alias("_rank"),
     )
     models = {k: (b.version, b.model) for k, b in blueprints.items()}
     method, budget, max_events, engine = cfg.method, cfg.max_variant_seconds, cfg.max_events, engine_version()
