@@ -58,7 +58,7 @@ DRIVERS_SCHEMA = (
     "low_value double, high_value double, roc_auc double, model_version string, champion boolean, "
     "mlflow_run_id string"
 )
-"""The columns of ``gold.drivers`` a run writes (``run_id`` and the run time are added)."""
+"""The columns of ``gold.drivers`` a run writes, before ``run_id`` is added (docs/tables.md)."""
 
 
 def _figures(
