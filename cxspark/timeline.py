@@ -156,8 +156,9 @@ def build_events(bronze: Mapping[str, DataFrame], tuple_customers: DataFrame, vo
     out = parts[0]
     for p in parts[1:]:
         out = out.unionByName(p)
+    # a hash join on the (narrow) tuples' side: the wide event rows are shuffled but not sorted
     return (
-        out.join(tuple_customers, "tuple_id", "left")
+        out.join(tuple_customers.hint("shuffle_hash"), "tuple_id", "left")
         .withColumn("identity_status", F.coalesce("identity_status", F.lit("unidentified")))
         .select(*EVENT_COLUMNS)
     )

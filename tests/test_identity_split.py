@@ -502,3 +502,47 @@ def test_property_generator_covers_both_outcomes() -> None:
         nodes, edges = _random_component(seed)
         rules |= {a.rule for a in split_component(nodes, edges, RANKS)}
     assert rules == {"anchor", "duplicate_anchor", "nearest_anchor", "ambiguous"}
+
+
+# ------------------------------------------------------------------ batches of components (Spark's call)
+
+
+def test_a_batch_of_components_splits_each_on_its_own() -> None:
+    # Spark hands the split one bucket of components per call; the same CRM person in two
+    # components must not become one entity across them, and the batch must give exactly
+    # what each component gives alone.
+    import pandas as pd
+
+    from cxspark.config import IdentitySettings
+    from cxspark.identity.resolve import _split_groups
+
+    run = _split_groups(IdentitySettings())
+    jane, bob = ["Jane", "Doe", "1980-01-02"], ["Bob", "Roe", None]
+    rows = [  # component, node, id_type, attrs
+        (1, 10, "crm_id", jane),
+        (1, 20, "crm_id", bob),
+        (1, 30, "phone", None),  # the household landline: ambiguous
+        (1, 40, "email", None),
+        (2, 110, "crm_id", jane),  # same person's fields as node 10, other component
+        (2, 120, "crm_id", jane),  # a duplicate CRM record of 110
+        (2, 130, "cookie_id", None),
+    ]
+    edge_rows = [(1, 10, 30), (1, 20, 30), (1, 10, 40), (2, 110, 130), (2, 120, 130)]
+    nodes = pd.DataFrame(rows, columns=["component", "node", "id_type", "attrs"])
+    edges = pd.DataFrame(edge_rows, columns=["component", "src", "dst"])
+
+    def assigned(frame: pd.DataFrame) -> dict[int, tuple]:
+        return {
+            int(r.node): (None if pd.isna(r.entity) else int(r.entity), r.split_rule, int(r.hops))
+            for r in frame.itertuples(index=False)
+        }
+
+    batch = assigned(run(nodes, edges))
+    alone: dict[int, tuple] = {}
+    for c in (1, 2):
+        alone |= assigned(run(nodes[nodes.component == c], edges[edges.component == c]))
+    assert batch == alone
+    assert batch[10][:2] == (10, "anchor") and batch[20][:2] == (20, "anchor")
+    assert batch[30][1] == "ambiguous" and batch[40][:2] == (10, "nearest_anchor")
+    assert batch[110][0] == 110 and batch[120][:2] == (110, "duplicate_anchor")
+    assert batch[130][:2] == (110, "nearest_anchor")

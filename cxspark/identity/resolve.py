@@ -350,11 +350,17 @@ SPLIT_SCHEMA = T.StructType(
 
 
 def _split_groups(identity: IdentitySettings) -> Any:
+    """The pandas function of the over-merge guard: one call splits a batch of components.
+
+    Spark calls it once per bucket of components (see :func:`split_buckets`), not once
+    per component: a Python call per group costs a few milliseconds, which at a million
+    customers (tens of thousands of multi-anchor components) would be minutes.
+    """
     priority = {t: i for i, t in enumerate(identity.link_types)}
     n_same = len(identity.duplicate_anchor.same)
     n_loose = len(identity.duplicate_anchor.same_or_missing)
 
-    def run(nodes: pd.DataFrame, edges: pd.DataFrame) -> pd.DataFrame:
+    def one(nodes: pd.DataFrame, edges: pd.DataFrame | None) -> list[Any]:
         anchors: dict[int, Any] = {}
         for row in nodes.itertuples(index=False):
             if row.id_type == identity.anchor_type:
@@ -369,8 +375,20 @@ def _split_groups(identity: IdentitySettings) -> Any:
             Node(int(n), str(t), entity_of.get(int(n)))
             for n, t in zip(nodes["node"], nodes["id_type"], strict=True)
         ]
-        pairs = list(zip(edges["src"].astype("int64"), edges["dst"].astype("int64"), strict=True))
-        result = split_component(graph_nodes, pairs, priority)
+        pairs = (
+            []
+            if edges is None
+            else list(zip(edges["src"].astype("int64"), edges["dst"].astype("int64"), strict=True))
+        )
+        return split_component(graph_nodes, pairs, priority)
+
+    def run(nodes: pd.DataFrame, edges: pd.DataFrame) -> pd.DataFrame:
+        edges_of = dict(tuple(edges.groupby("component", sort=False)))
+        result = [
+            a
+            for component, part in nodes.groupby("component", sort=False)
+            for a in one(part, edges_of.get(component))
+        ]
         return pd.DataFrame(
             {
                 "node": pd.array([a.node for a in result], dtype="int64"),
@@ -382,6 +400,11 @@ def _split_groups(identity: IdentitySettings) -> Any:
         )
 
     return run
+
+
+def split_buckets(component: Column, buckets: int) -> Column:
+    """The batch a component's split runs in: components are hashes, so ``pmod`` spreads them."""
+    return F.pmod(component, F.lit(buckets))
 
 
 def crm_attributes(crm: DataFrame, normalized: DataFrame, identity: IdentitySettings) -> DataFrame:
@@ -436,8 +459,9 @@ def resolve(
     policy = normalization_policy(identity)
     obs = observations(tuples, sources)
     norm = materialize(normalized_values(obs, policy, key), "normalized")
+    # a hash join on the distinct values' side: the observations are shuffled but not sorted
     obs_n = materialize(
-        obs.join(norm, ["id_type", "raw"], "left")
+        obs.join(norm.hint("shuffle_hash"), ["id_type", "raw"], "left")
         .withColumn("value_status", F.coalesce("value_status", F.lit("empty")))
         .withColumn("prio", priority(identity)),
         "observations",
@@ -498,9 +522,12 @@ def resolve(
     multi_edges = materialize(
         edges.join(flagged.select(F.col("node").alias("src"), "component"), "src"), "multi_anchor_edges"
     )
+    buckets = 4 * tuples.sparkSession.sparkContext.defaultParallelism
+    bucket = split_buckets(F.col("component"), buckets).alias("bucket")
     split = materialize(
-        multi_nodes.groupBy("component")
-        .cogroup(multi_edges.select("component", "src", "dst").groupBy("component"))
+        multi_nodes.select("*", bucket)
+        .groupBy("bucket")
+        .cogroup(multi_edges.select(bucket, "component", "src", "dst").groupBy("bucket"))
         .applyInPandas(_split_groups(identity), SPLIT_SCHEMA),
         "split",
     )
