@@ -574,6 +574,38 @@ def test_connected_components_match_union_find(spark, tmp_path):
     assert result.rounds <= 12
 
 
+def test_each_tuple_links_to_its_strongest_identifier_and_edges_keep_the_first_source(spark):
+    from cxspark.identity.resolve import link_edges
+
+    big, small = 2**63 - 1, -(2**63)  # the extremes of a node id
+    rows = [
+        # tuple 1: the anchor (prio 0) is the pivot even though other nodes are smaller
+        (1, "web", big, 0),
+        (1, "web", small, 3),
+        (1, "web", -5, 3),
+        # tuple 2: two nodes of one priority: the smaller node is the pivot
+        (2, "tickets", 7, 2),
+        (2, "tickets", small, 2),
+        # tuple 3: the same edge seen in another source: the first source by name wins
+        (3, "calls", big, 0),
+        (3, "calls", -5, 3),
+        (4, "surveys", 9, 1),  # a tuple of one identifier has no edge
+    ]
+    active = spark.createDataFrame(rows, "tuple_id long, source string, node long, prio int")
+    got = sorted(tuple(r) for r in link_edges(active).collect())
+    assert got == sorted([(big, small, "web"), (big, -5, "calls"), (small, 7, "tickets")])
+
+
+def test_two_tuples_or_identifiers_sharing_an_id_fail_loudly(spark):
+    from cxspark.identity.resolve import check_tuple_ids
+
+    ok = spark.createDataFrame([(1, "a"), (2, "a")], "tuple_id long, ids string")
+    assert check_tuple_ids(ok) is ok
+    shared = spark.createDataFrame([(1, "a"), (1, "b")], "tuple_id long, ids string")
+    with pytest.raises(RuntimeError, match="share a 64-bit id"):
+        check_tuple_ids(shared)
+
+
 def test_silver_columns_are_documented(spark, runs):
     from .test_docs import TABLES_DOC, _documented_columns
 

@@ -87,8 +87,12 @@ def run_resolve(run: JobRun, *, force: bool = False) -> dict[str, Any]:
         keys = scratch.materialize(keys, "keys")
         changes = scratch.materialize(changes, "changes")
         graph = scratch.materialize(_graph_snapshot(res, keys), "graph")
-        tuple_customers = res.tuple_clusters.join(keys, "cluster", "left").select(
-            "tuple_id", "customer_key", "identity_status"
+        # read twice (customers, timeline): computed once
+        tuple_customers = scratch.materialize(
+            res.tuple_clusters.join(keys, "cluster", "left").select(
+                "tuple_id", "customer_key", "identity_status"
+            ),
+            "tuple_customers",
         )
         customers = scratch.materialize(
             _customers(res, tuples, tuple_customers, keys, bronze.get("crm")), "customers"
@@ -115,11 +119,15 @@ def run_resolve(run: JobRun, *, force: bool = False) -> dict[str, Any]:
                     "identifiers",
                 ),
             )
+        scratch.seconds["write_changes"] = time.monotonic() - started
+        started = time.monotonic()
         run.tx.overwrite(SILVER_EVENTS, events)
+        scratch.seconds["write_events"] = time.monotonic() - started
+        started = time.monotonic()
         run.tx.replace_where(
             SILVER_IDENTITY_QUALITY, _quality(res, run.run_id, now), f"run_id = '{run.run_id}'"
         )
-        scratch.seconds["write_events_changes_quality"] = time.monotonic() - started
+        scratch.seconds["write_quality"] = time.monotonic() - started
         written = read_table(spark, settings, SILVER_EVENTS)  # what was committed, not recomputed
         summary = _summary(res, changes, written, customers, graph_changes, customer_changes, missing)
         summary["seconds_by_step"] = {k: round(v, 1) for k, v in scratch.seconds.items()}

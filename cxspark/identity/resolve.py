@@ -26,6 +26,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import pandas as pd
@@ -138,7 +139,13 @@ def tuple_id(source: str, src_ids: Column) -> Column:
 
 
 def record_tuples(bronze: Mapping[str, DataFrame]) -> DataFrame:
-    """``tuple_id, source, ids, n_records, first_seen, last_seen``: distinct identifier tuples."""
+    """``tuple_id, source, ids, n_records, first_seen, last_seen``: distinct identifier tuples.
+
+    Grouped by the id *and* the tuple itself: every aggregate is then fixed-width, so
+    Spark hashes instead of sorting (a min over the tuple would be a sort aggregation of
+    every record), and two tuples sharing an id come out as two rows with that id, which
+    :func:`check_tuple_ids` looks for.
+    """
     parts = []
     for name, df in bronze.items():
         src = SOURCES[name]
@@ -148,16 +155,14 @@ def record_tuples(bronze: Mapping[str, DataFrame]) -> DataFrame:
         ids = tuple_key(src)
         parts.append(
             df.select(tuple_id(name, ids).alias("tuple_id"), ids.alias("ids"), time_col.alias("_t"))
-            .groupBy("tuple_id")
+            .groupBy("tuple_id", "ids")
             .agg(
-                F.min("ids").alias("ids"),
-                F.max("ids").alias("_ids_max"),
                 F.count(F.lit(1)).alias("n_records"),
                 F.min("_t").alias("first_seen"),
                 F.max("_t").alias("last_seen"),
             )
             .withColumn("source", F.lit(name))
-            .select("tuple_id", "source", "ids", "_ids_max", "n_records", "first_seen", "last_seen")
+            .select("tuple_id", "source", "ids", "n_records", "first_seen", "last_seen")
         )
     if not parts:
         raise ValueError("no bronze source with identifiers to resolve")
@@ -168,10 +173,17 @@ def record_tuples(bronze: Mapping[str, DataFrame]) -> DataFrame:
 
 
 def check_tuple_ids(tuples: DataFrame) -> DataFrame:
-    """``tuples`` without the check column, after failing if two tuples share an id."""
-    if tuples.where(F.col("ids") != F.col("_ids_max")).limit(1).count():
-        raise RuntimeError("two identifier tuples share a 64-bit id; this needs a wider tuple id")
-    return tuples.drop("_ids_max")
+    """``tuples`` (from :func:`record_tuples`), after failing if two tuples share an id."""
+    _fail_on_shared_ids(
+        tuples, "tuple_id", "two identifier tuples share a 64-bit id; this needs a wider tuple id"
+    )
+    return tuples
+
+
+def _fail_on_shared_ids(df: DataFrame, id_col: str, message: str) -> None:
+    """Raise ``RuntimeError(message)`` if two rows of ``df`` have the same ``id_col``."""
+    if df.groupBy(id_col).count().where(F.col("count") > 1).limit(1).count():
+        raise RuntimeError(message)
 
 
 def _paths_frame(spark: SparkSession, sources: list[str]) -> DataFrame:
@@ -327,14 +339,48 @@ def link_edges(active: DataFrame) -> DataFrame:
     strongest identifier (then the smallest node); an edge seen in several sources keeps
     the first source name, so the explanation is deterministic.
     """
-    pivots = active.groupBy("tuple_id").agg(F.min(F.struct("prio", "node")).alias("p"))
+    pivots = active.groupBy("tuple_id").agg(F.min(_by_priority("prio", "node")).alias("p"))
+    names = F.array(*[F.lit(n) for n in sorted(SOURCES)])
     return (
         active.join(pivots, "tuple_id")
-        .where(F.col("node") != F.col("p.node"))
-        .select(F.col("p.node").alias("src"), F.col("node").alias("dst"), "source")
+        .withColumn("p", _node_of(F.col("p")))
+        .where(F.col("node") != F.col("p"))
+        # the first source by name, as its position in the sorted names (an int is hashed, a string sorted)
+        .select(
+            F.col("p").alias("src"),
+            F.col("node").alias("dst"),
+            F.array_position(names, F.col("source")).alias("s"),
+        )
         .groupBy("src", "dst")
-        .agg(F.min("source").alias("source"))
+        .agg(F.min("s").alias("s"))
+        .select("src", "dst", F.element_at(names, F.col("s").cast("int")).alias("source"))
     )
+
+
+_NODE_OFFSET = 2**63  # node ids are signed longs: shifted to 0 .. 2**64 - 1
+_NODE_SPAN = 2**64
+
+
+def _by_priority(prio: str, node: str) -> Column:
+    """``(prio, node)`` as one decimal that orders the same way.
+
+    A min over it is a hash aggregation; a min over ``struct(prio, node)`` would make
+    Spark sort every row (it hashes only fixed-width aggregation buffers).
+    """
+    d = "decimal(38,0)"
+    return (
+        F.col(prio).cast(d) * F.lit(Decimal(_NODE_SPAN)).cast(d)
+        + F.col(node).cast(d)
+        + F.lit(Decimal(_NODE_OFFSET)).cast(d)
+    )
+
+
+def _node_of(by_priority: Column) -> Column:
+    """The node of a :func:`_by_priority` value."""
+    d = "decimal(38,0)"
+    return (
+        F.pmod(by_priority, F.lit(Decimal(_NODE_SPAN)).cast(d)) - F.lit(Decimal(_NODE_OFFSET)).cast(d)
+    ).cast("long")
 
 
 # -- 5. over-merge guard ---------------------------------------------------------------------
@@ -473,20 +519,22 @@ def resolve(
     edges = materialize(link_edges(active), "edges")
     cc = connected_components(edges.select("src", "dst"), materialize, max_rounds=identity.max_rounds)
 
-    # every identifier with a pseudonym, linkable or not
+    # every identifier with a pseudonym, linkable or not. Grouped by the identifier as well
+    # as its node id: the aggregates are fixed-width, so Spark hashes instead of sorting, and
+    # two identifiers sharing a node id come out as two rows with that id (checked below).
+    # Only ok and blocked values have a pseudonym; one blocked raw value blocks the identifier.
     per_node = (
         obs_n.where(F.col("node").isNotNull())
-        .groupBy("node")
+        .groupBy("node", "id_type", "identifier")
         .agg(
-            F.first("id_type").alias("id_type"),
-            F.min("identifier").alias("identifier"),
-            F.max("identifier").alias("_identifier_max"),
             F.max(links.cast("int")).alias("_links"),
-            F.min("value_status").alias("value_status"),
+            F.max((F.col("value_status") == "blocked").cast("int")).alias("_blocked"),
             F.sum("n_records").alias("n_records"),
             F.min("first_seen").alias("first_seen"),
             F.max("last_seen").alias("last_seen"),
         )
+        .withColumn("value_status", F.when(F.col("_blocked") == 1, F.lit("blocked")).otherwise(F.lit("ok")))
+        .drop("_blocked")
     )
     nodes = (
         per_node.join(guarded.groupBy("node").agg(F.min("guard_type").alias("guard_type")), "node", "left")
@@ -498,9 +546,7 @@ def resolve(
         .withColumn("prio", priority(identity))
     )
     nodes = materialize(nodes, "nodes")
-    collisions = nodes.where(F.col("identifier") != F.col("_identifier_max")).limit(1).count()
-    if collisions:
-        raise RuntimeError("two identifiers share a 64-bit node id; this needs a wider node id")
+    _fail_on_shared_ids(nodes, "node", "two identifiers share a 64-bit node id; this needs a wider node id")
 
     # over-merge guard on components with two or more anchors
     anchors_in_component = F.sum((F.col("id_type") == identity.anchor_type).cast("int")).over(
@@ -609,7 +655,7 @@ def explain_links(nodes: DataFrame, edges: DataFrame, identity: IdentitySettings
             F.when(F.col("via_node").isNotNull(), F.coalesce("b.nbr_type", F.lit(identity.anchor_type))),
         )
         .withColumn("hops", F.when(F.col("link_status") == "linked", F.col("hops")))
-        .drop("b", "_identifier_max")
+        .drop("b")
     )
 
 
