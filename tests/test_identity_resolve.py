@@ -596,7 +596,7 @@ def test_each_tuple_links_to_its_strongest_identifier_and_edges_keep_the_first_s
     assert got == sorted([(big, small, "web"), (big, -5, "calls"), (small, 7, "tickets")])
 
 
-def test_two_tuples_or_identifiers_sharing_an_id_fail_loudly(spark):
+def test_two_tuples_sharing_an_id_fail_loudly(spark):
     from cxspark.identity.resolve import check_tuple_ids
 
     ok = spark.createDataFrame([(1, "a"), (2, "a")], "tuple_id long, ids string")
