@@ -50,7 +50,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Literal
 
 import numpy as np
@@ -214,6 +214,11 @@ class NormalizationPolicy:
             if not domain or "@" in domain:
                 raise ValueError(f"blocked_email_domains: {domain!r} is not a domain")
 
+    @cached_property
+    def shared_roles(self) -> frozenset[str]:
+        """The shared mailboxes without separators, as local parts are compared with them."""
+        return frozenset(m.translate(_SEPARATORS) for m in self.shared_mailboxes)
+
 
 def _check_region(region: object) -> None:
     if not isinstance(region, str) or region not in phonenumbers.SUPPORTED_REGIONS:
@@ -342,6 +347,8 @@ def _clean(text: str) -> str:
         >>> _clean("\\u200b ＡＣＣ－１２３４５６７８\\xa0")
         'ACC-12345678'
     """
+    if text.isascii():  # the common case: NFKC changes no ASCII character, and none is a format character
+        return text.strip()
     folded = unicodedata.normalize("NFKC", text)
     return "".join(ch for ch in folded if unicodedata.category(ch) != "Cf").strip()
 
@@ -390,10 +397,11 @@ def _email_junk(local: str, domain: str, canonical: str, policy: NormalizationPo
     """Why a well-formed canonical address is junk, or None."""
     if canonical in policy.blocklist.get("email", ()):
         return f"email {_show(canonical)} is on the blocklist"
-    if any(domain == d or domain.endswith("." + d) for d in policy.blocked_email_domains):
+    labels = domain.split(".")
+    if any(".".join(labels[i:]) in policy.blocked_email_domains for i in range(len(labels))):
         return f"email {_show(canonical)} is at a blocked domain"
     role = local.split("+", 1)[0].translate(_SEPARATORS)
-    if role in {m.translate(_SEPARATORS) for m in policy.shared_mailboxes}:
+    if role in policy.shared_roles:
         return f"email {_show(canonical)} is a shared mailbox"
     return None
 
@@ -421,6 +429,8 @@ def _junk_digits(digits: str) -> bool:
 
 def _ascii_digits(text: str) -> str:
     """Any Unicode decimal digit (Arabic-Indic, Devanagari ...) as its ASCII digit."""
+    if text.isascii():
+        return text
     return "".join(str(d) if (d := unicodedata.decimal(ch, None)) is not None else ch for ch in text)
 
 
