@@ -586,14 +586,93 @@ def test_each_tuple_links_to_its_strongest_identifier_and_edges_keep_the_first_s
         # tuple 2: two nodes of one priority: the smaller node is the pivot
         (2, "tickets", 7, 2),
         (2, "tickets", small, 2),
-        # tuple 3: the same edge seen in another source: the first source by name wins
+        # tuples 3 and 5: an edge seen in other sources, either way round: the first source by name wins
         (3, "calls", big, 0),
         (3, "calls", -5, 3),
+        (5, "chats", -5, 0),
+        (5, "chats", big, 1),
         (4, "surveys", 9, 1),  # a tuple of one identifier has no edge
     ]
     active = spark.createDataFrame(rows, "tuple_id long, source string, node long, prio int")
     got = sorted(tuple(r) for r in link_edges(active).collect())
-    assert got == sorted([(big, small, "web"), (big, -5, "calls"), (small, 7, "tickets")])
+    # one row per pair of nodes, the smaller node first
+    assert got == sorted([(small, big, "web"), (-5, big, "calls"), (small, 7, "tickets")])
+
+
+def test_links_are_explained_by_the_strongest_neighbour_in_the_cluster(spark):
+    from cxspark.config import IdentitySettings
+    from cxspark.identity.resolve import explain_links
+
+    big, small = 2**63 - 1, -(2**63)
+    node_rows = [  # node, cluster, id_type, prio (default link_types)
+        (big, 1, "crm_id", 0),
+        (small, 1, "email", 2),
+        (-5, 1, "phone", 3),
+        (9, 1, "phone", 3),
+        (11, 2, "cookie_id", 5),
+    ]
+    nodes = spark.createDataFrame(node_rows, "node long, cluster long, id_type string, prio int").select(
+        "*",
+        F.lit(None).cast("long").alias("split_via"),
+        F.lit(None).cast("string").alias("split_rule"),
+        F.lit(None).cast("int").alias("hops"),
+        F.lit("ok").alias("value_status"),
+        F.lit(1).alias("_links"),
+        F.lit(None).cast("string").alias("guard_type"),
+    )
+    edges = spark.createDataFrame(
+        [
+            (-5, big, "calls"),
+            (small, -5, "billing"),
+            (-5, 11, "chats"),  # another cluster: never the explanation
+            (small, 9, "surveys"),
+            (-5, 9, "web"),
+        ],
+        "src long, dst long, source string",
+    )
+    got = {
+        r["node"]: (r["link_rule"], r["via_node"], r["link_source"], r["via_type"])
+        for r in explain_links(nodes, edges, IdentitySettings()).collect()
+    }
+    assert got == {
+        big: ("anchor", None, None, None),
+        small: ("co_occurrence", -5, "billing", "phone"),  # two phones: the smaller node
+        -5: ("co_occurrence", big, "calls", "crm_id"),  # the CRM id beats the e-mail
+        9: ("co_occurrence", small, "surveys", "email"),
+        11: ("singleton", None, None, None),
+    }
+
+
+def test_a_tuple_takes_the_cluster_of_its_strongest_linked_identifier(spark):
+    from cxspark.config import IdentitySettings
+    from cxspark.identity.resolve import _tuple_clusters
+
+    big = 2**63 - 1
+    nodes = spark.createDataFrame(
+        [
+            (big, 1, "linked", 0, "crm_id"),
+            (11, 2, "linked", 5, "cookie_id"),
+            (9, 1, "linked", 3, "phone"),
+            (-5, 3, "linked", 3, "phone"),
+            (20, None, "ambiguous", 3, "phone"),
+            (21, None, "blocked", 2, "email"),
+        ],
+        "node long, cluster long, link_status string, prio int, id_type string",
+    )
+    obs = spark.createDataFrame(
+        [(1, big), (1, 11), (2, 9), (2, -5), (2, 21), (3, 20), (3, 21), (4, 21)],
+        "tuple_id long, node long",
+    )
+    got = {
+        r["tuple_id"]: (r["cluster"], r["identity_status"], r["identity_via"])
+        for r in _tuple_clusters(obs, nodes, IdentitySettings()).collect()
+    }
+    assert got == {
+        1: (1, "resolved", "crm_id"),
+        2: (3, "anonymous", "phone"),  # two phones: the smaller node's cluster
+        3: (None, "ambiguous", None),
+        4: (None, "unidentified", None),
+    }
 
 
 def test_two_tuples_sharing_an_id_fail_loudly(spark):

@@ -77,12 +77,21 @@ def _small_star(e: DataFrame) -> DataFrame:
 
 
 def _is_star_forest(e: DataFrame) -> bool:
-    """Every source has one target and no target is a source: each component is one star."""
-    multi = e.groupBy("u").count().where(F.col("count") > 1).limit(1).count()
-    if multi:
-        return False
-    chained = e.join(e.select(F.col("u").alias("v")).distinct(), "v").limit(1).count()
-    return chained == 0
+    """Every source has one target and no target is a source: each component is one star.
+
+    One aggregation over both ends of every edge (``e`` holds no duplicates): a node is
+    out of place when it is the source of two edges, or the source of one and the target
+    of another.
+    """
+    ends = e.select(F.col("u").alias("n"), F.lit(1).alias("out"), F.lit(0).alias("inn")).unionByName(
+        e.select(F.col("v").alias("n"), F.lit(0).alias("out"), F.lit(1).alias("inn"))
+    )
+    misplaced = (
+        ends.groupBy("n")
+        .agg(F.sum("out").alias("out"), F.max("inn").alias("inn"))
+        .where((F.col("out") > 1) | ((F.col("out") == 1) & (F.col("inn") == 1)))
+    )
+    return misplaced.limit(1).count() == 0
 
 
 def connected_components(

@@ -26,7 +26,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 import pandas as pd
@@ -49,7 +48,7 @@ from cxspark.identity.identifiers import (
 from cxspark.identity.split import Node, duplicate_entities, same_person_key, split_component
 from cxspark.io import one_row
 from cxspark.privacy import as_long, digest
-from cxspark.sources import SOURCES, Source
+from cxspark.sources import ID_TYPES, SOURCES, Source
 
 __all__ = [
     "IDENTITY_STATUSES",
@@ -336,51 +335,72 @@ def link_edges(active: DataFrame) -> DataFrame:
     """``src, dst, source``: each identifier of a tuple linked to the tuple's pivot.
 
     ``active``: ``tuple_id, source, node, prio`` of linking identifiers. The pivot is the
-    strongest identifier (then the smallest node); an edge seen in several sources keeps
-    the first source name, so the explanation is deterministic.
+    strongest identifier (then the smallest node). Edges are undirected: each pair of
+    nodes is one row with ``src < dst``, and keeps the first source name that saw it, so
+    the explanation is deterministic.
     """
-    pivots = active.groupBy("tuple_id").agg(F.min(_by_priority("prio", "node")).alias("p"))
-    names = F.array(*[F.lit(n) for n in sorted(SOURCES)])
+    pivots = (
+        active.groupBy("tuple_id").agg(*_strongest("prio", "node")).select("tuple_id", _first_of().alias("p"))
+    )
     return (
         active.join(pivots, "tuple_id")
-        .withColumn("p", _node_of(F.col("p")))
         .where(F.col("node") != F.col("p"))
         # the first source by name, as its position in the sorted names (an int is hashed, a string sorted)
         .select(
-            F.col("p").alias("src"),
-            F.col("node").alias("dst"),
-            F.array_position(names, F.col("source")).alias("s"),
+            F.least("p", "node").alias("src"),
+            F.greatest("p", "node").alias("dst"),
+            F.array_position(_source_names(), F.col("source")).alias("s"),
         )
         .groupBy("src", "dst")
         .agg(F.min("s").alias("s"))
-        .select("src", "dst", F.element_at(names, F.col("s").cast("int")).alias("source"))
+        .select("src", "dst", _source_name(F.col("s")).alias("source"))
     )
 
 
-_NODE_OFFSET = 2**63  # node ids are signed longs: shifted to 0 .. 2**64 - 1
-_NODE_SPAN = 2**64
+def _source_names() -> Column:
+    return F.array(*[F.lit(n) for n in sorted(SOURCES)])
 
 
-def _by_priority(prio: str, node: str) -> Column:
-    """``(prio, node)`` as one decimal that orders the same way.
+def _source_name(position: Column) -> Column:
+    """The source at a 1-based position in the sorted source names."""
+    return F.element_at(_source_names(), position.cast("int"))
 
-    A min over it is a hash aggregation; a min over ``struct(prio, node)`` would make
-    Spark sort every row (it hashes only fixed-width aggregation buffers).
+
+_LEVELS = len(ID_TYPES)
+"""Link priorities run from 0 to ``len(link_types) - 1``: never more than there are types."""
+
+
+def _strongest(prio: str, node: str, *also: str, where: Column | None = None) -> list[Column]:
+    """Aggregates that find the row with the smallest ``(prio, node)``: one min per priority.
+
+    ``_n<p>`` is the smallest node of priority ``p``, and ``_<col><p>`` the ``also`` column
+    of that node's row. :func:`_first_of` picks the first priority present. All buffers are
+    fixed-width, so Spark aggregates in a hash map; a min over a struct (or over one decimal
+    packing both) would sort every row or compute in BigDecimal.
     """
-    d = "decimal(38,0)"
-    return (
-        F.col(prio).cast(d) * F.lit(Decimal(_NODE_SPAN)).cast(d)
-        + F.col(node).cast(d)
-        + F.lit(Decimal(_NODE_OFFSET)).cast(d)
-    )
+    out = []
+    for p in range(_LEVELS):
+        at_p = F.col(prio) == p if where is None else (F.col(prio) == p) & where
+        n = F.when(at_p, F.col(node))
+        out.append(F.min(n).alias(f"_n{p}"))
+        out.extend(F.min_by(c, n).alias(f"_{c}{p}") for c in also)
+    return out
 
 
-def _node_of(by_priority: Column) -> Column:
-    """The node of a :func:`_by_priority` value."""
-    d = "decimal(38,0)"
-    return (
-        F.pmod(by_priority, F.lit(Decimal(_NODE_SPAN)).cast(d)) - F.lit(Decimal(_NODE_OFFSET)).cast(d)
-    ).cast("long")
+def _first_of(column: str | None = None) -> Column:
+    """After :func:`_strongest`: the strongest node (or its ``column``), or null if there is none."""
+    name = "_n{}" if column is None else f"_{column}{{}}"
+    return F.coalesce(*[F.col(name.format(p)) for p in range(_LEVELS)])
+
+
+def _first_priority() -> Column:
+    """After :func:`_strongest`: the priority of the strongest node."""
+    return F.coalesce(*[F.when(F.col(f"_n{p}").isNotNull(), F.lit(p)) for p in range(_LEVELS)])
+
+
+def _link_types(identity: IdentitySettings) -> Column:
+    """The link types in priority order: a priority's type is at its index (0-based)."""
+    return F.array(*[F.lit(t) for t in identity.link_types])
 
 
 # -- 5. over-merge guard ---------------------------------------------------------------------
@@ -601,12 +621,7 @@ def explain_links(nodes: DataFrame, edges: DataFrame, identity: IdentitySettings
     both = edges.select(F.col("src").alias("node"), F.col("dst").alias("nbr"), "source").unionByName(
         edges.select(F.col("dst").alias("node"), F.col("src").alias("nbr"), "source")
     )
-    nbrs = nodes.select(
-        F.col("node").alias("nbr"),
-        F.col("cluster").alias("nbr_cluster"),
-        F.col("prio").alias("nbr_prio"),
-        F.col("id_type").alias("nbr_type"),
-    )
+    nbrs = nodes.select(F.col("node").alias("nbr"), F.col("cluster").alias("nbr_cluster"), "prio")
     mine = nodes.select("node", "cluster", "split_via").where(
         F.col("cluster").isNotNull() | F.col("split_via").isNotNull()
     )
@@ -618,8 +633,18 @@ def explain_links(nodes: DataFrame, edges: DataFrame, identity: IdentitySettings
                 F.col("nbr_cluster") == F.col("cluster")
             )
         )
+        # the strongest neighbour, then the smallest node (each pair of nodes is one edge)
+        .withColumn("s", F.array_position(_source_names(), F.col("source")))
         .groupBy("node")
-        .agg(F.min(F.struct("nbr_prio", "nbr", "source", "nbr_type")).alias("b"))
+        .agg(*_strongest("prio", "nbr", "s"))
+        .select(
+            "node",
+            F.struct(
+                _first_of().alias("nbr"),
+                _source_name(_first_of("s")).alias("source"),
+                F.get(_link_types(identity), _first_priority()).alias("nbr_type"),
+            ).alias("b"),
+        )
     )
     is_anchor = F.col("id_type") == identity.anchor_type
     status = (
@@ -662,17 +687,16 @@ def explain_links(nodes: DataFrame, edges: DataFrame, identity: IdentitySettings
 def _tuple_clusters(obs_n: DataFrame, nodes: DataFrame, identity: IdentitySettings) -> DataFrame:
     """``tuple_id, cluster, identity_status, identity_via``: one customer per record tuple.
 
-    A record belongs to the cluster of its strongest linked identifier.
+    A record belongs to the cluster of its strongest linked identifier (then the smallest
+    node); ``identity_via`` is that identifier's type.
     """
     per = (
         obs_n.where(F.col("node").isNotNull())
         .select("tuple_id", "node")
-        .join(nodes.select("node", "cluster", "link_status", "prio", "id_type"), "node")
+        .join(nodes.select("node", "cluster", "link_status", "prio"), "node")
     )
     by_tuple = per.groupBy("tuple_id").agg(
-        F.min(F.when(F.col("cluster").isNotNull(), F.struct("prio", "node", "cluster", "id_type"))).alias(
-            "best"
-        ),
+        *_strongest("prio", "node", "cluster", where=F.col("cluster").isNotNull()),
         F.max((F.col("link_status") == "ambiguous").cast("int")).alias("has_ambiguous"),
     )
     anchored = (
@@ -685,8 +709,8 @@ def _tuple_clusters(obs_n: DataFrame, nodes: DataFrame, identity: IdentitySettin
     # tuples without any pseudonymised identifier are left out: the timeline calls them unidentified
     out = by_tuple.select(
         "tuple_id",
-        F.col("best.cluster").alias("cluster"),
-        F.col("best.id_type").alias("identity_via"),
+        _first_of("cluster").alias("cluster"),
+        F.get(_link_types(identity), _first_priority()).alias("identity_via"),
         "has_ambiguous",
     ).join(anchored, "cluster", "left")
     status = (
