@@ -317,19 +317,12 @@ def _customers(
     )
     out = ids.join(by_type, "customer_key").join(records, "customer_key", "left")
     if crm is not None:
-        crm_nodes = (
-            res.observations.where(
-                (F.col("source") == "crm") & (F.col("field") == "crm_id") & F.col("node").isNotNull()
-            )
-            .select("raw", "node")
-            .distinct()
-        )
         facts = (
             crm.select(
                 F.col("crm_id").cast("string").alias("raw"),
                 F.struct("created_at", "segment", "country", "marketing_opt_in").alias("f"),
             )
-            .join(crm_nodes, "raw")
+            .join(res.crm_nodes, "raw")
             .join(linked.select("node", "customer_key"), "node")
             .groupBy("customer_key")
             .agg(F.min("f").alias("f"), F.max("f.created_at").alias("last_crm_update"))
@@ -371,7 +364,7 @@ def _quality(res: Resolution, run_id: str, now: dt.datetime) -> DataFrame:
     """Per source, field and outcome: how many records' identifiers were ok, empty, invalid or blocked."""
     seen = res.observations.groupBy("source", "field", "id_type", "value_status", "reason").agg(
         F.sum("n_records").cast("long").alias("records"),
-        F.countDistinct("raw").cast("long").alias("distinct_values"),
+        F.countDistinct("raw_hash").cast("long").alias("distinct_values"),
     )
     nulls = res.empties.select(
         "source",

@@ -473,12 +473,19 @@ def split_buckets(component: Column, buckets: int) -> Column:
     return F.pmod(component, F.lit(buckets))
 
 
-def crm_attributes(crm: DataFrame, normalized: DataFrame, identity: IdentitySettings) -> DataFrame:
-    """``node, attrs``: the duplicate-rule fields of each CRM id's record (earliest record wins)."""
-    fields = [*identity.duplicate_anchor.same, *identity.duplicate_anchor.same_or_missing]
-    crm_nodes = normalized.where((F.col("id_type") == "crm_id") & (F.col("value_status") == "ok")).select(
+def crm_nodes(normalized: DataFrame) -> DataFrame:
+    """``raw, node``: the node of every valid CRM id value (from :func:`normalized_values`)."""
+    return normalized.where((F.col("id_type") == "crm_id") & (F.col("value_status") == "ok")).select(
         "raw", "node"
     )
+
+
+def crm_attributes(crm: DataFrame, crm_nodes: DataFrame, identity: IdentitySettings) -> DataFrame:
+    """``node, attrs``: the duplicate-rule fields of each CRM id's record (earliest record wins).
+
+    ``crm_nodes``: from :func:`crm_nodes`.
+    """
+    fields = [*identity.duplicate_anchor.same, *identity.duplicate_anchor.same_or_missing]
     return (
         crm.select(
             F.col("crm_id").cast("string").alias("raw"),
@@ -498,7 +505,10 @@ class Resolution:
     """The DataFrames resolution produces (all materialised).
 
     - ``observations``: one row per non-null identifier of each tuple, with its
-      normalised status, pseudonym (``identifier``) and node id;
+      normalised status and node id, and ``raw_hash`` (a 64-bit hash of the raw value, to
+      count distinct values) instead of the value;
+    - ``crm_nodes``: ``raw, node`` of every valid CRM id value (an intermediate result:
+      it holds raw values and is never written to a table);
     - ``empties``: ``source, field, id_type, records`` with no value;
     - ``nodes``: one row per identifier with a pseudonym, with its ``cluster`` and the
       explanation of its link (the identity graph before customer keys);
@@ -506,6 +516,7 @@ class Resolution:
     """
 
     observations: DataFrame
+    crm_nodes: DataFrame
     empties: DataFrame
     nodes: DataFrame
     tuple_clusters: DataFrame
@@ -525,11 +536,15 @@ def resolve(
     policy = normalization_policy(identity)
     obs = observations(tuples, sources)
     norm = materialize(normalized_values(obs, policy, key), "normalized")
-    # a hash join on the distinct values' side: the observations are shuffled but not sorted
+    # A hash join on the distinct values' side: the observations are shuffled but not sorted.
+    # The widest columns stay out of the many rows: the raw value becomes a hash (enough to
+    # count distinct values), and the 64-character pseudonym joins the nodes, one per node.
     obs_n = materialize(
-        obs.join(norm.hint("shuffle_hash"), ["id_type", "raw"], "left")
+        obs.join(norm.drop("identifier").hint("shuffle_hash"), ["id_type", "raw"], "left")
         .withColumn("value_status", F.coalesce("value_status", F.lit("empty")))
-        .withColumn("prio", priority(identity)),
+        .withColumn("prio", priority(identity))
+        .withColumn("raw_hash", F.xxhash64("raw"))
+        .drop("raw"),
         "observations",
     )
     links = F.col("id_type").isin(identity.link_types) & (F.col("value_status") == "ok")
@@ -539,13 +554,13 @@ def resolve(
     edges = materialize(link_edges(active), "edges")
     cc = connected_components(edges.select("src", "dst"), materialize, max_rounds=identity.max_rounds)
 
-    # every identifier with a pseudonym, linkable or not. Grouped by the identifier as well
-    # as its node id: the aggregates are fixed-width, so Spark hashes instead of sorting, and
-    # two identifiers sharing a node id come out as two rows with that id (checked below).
-    # Only ok and blocked values have a pseudonym; one blocked raw value blocks the identifier.
+    # every identifier with a pseudonym, linkable or not, and its pseudonym: two identifiers
+    # sharing a node id come out as two rows with that id (checked below). Only ok and
+    # blocked values have a pseudonym; one blocked raw value blocks the identifier.
+    pseudonyms = norm.where(F.col("node").isNotNull()).select("node", "identifier").distinct()
     per_node = (
         obs_n.where(F.col("node").isNotNull())
-        .groupBy("node", "id_type", "identifier")
+        .groupBy("node", "id_type")
         .agg(
             F.max(links.cast("int")).alias("_links"),
             F.max((F.col("value_status") == "blocked").cast("int")).alias("_blocked"),
@@ -557,7 +572,8 @@ def resolve(
         .drop("_blocked")
     )
     nodes = (
-        per_node.join(guarded.groupBy("node").agg(F.min("guard_type").alias("guard_type")), "node", "left")
+        per_node.join(pseudonyms, "node")
+        .join(guarded.groupBy("node").agg(F.min("guard_type").alias("guard_type")), "node", "left")
         .join(cc.labels, "node", "left")
         .withColumn(
             "component",
@@ -579,7 +595,8 @@ def resolve(
         .select("component", "node", "id_type"),
         "multi_anchor_nodes",
     )
-    attrs = crm_attributes(crm, norm, identity) if crm is not None else None
+    crm_raw_nodes = crm_nodes(norm)
+    attrs = crm_attributes(crm, crm_raw_nodes, identity) if crm is not None else None
     multi_nodes = (
         flagged.join(attrs, "node", "left")
         if attrs is not None
@@ -605,7 +622,7 @@ def resolve(
     tuple_clusters = materialize(_tuple_clusters(obs_n, nodes, identity), "tuple_clusters")
     empties = materialize(empty_slots(tuples, sources), "empty_slots")
     counts = _counts(obs_n, empties, nodes, cc.rounds, flagged.select("component").distinct(), identity)
-    return Resolution(obs_n, empties, nodes, tuple_clusters, cc.rounds, counts)
+    return Resolution(obs_n, crm_raw_nodes, empties, nodes, tuple_clusters, cc.rounds, counts)
 
 
 def explain_links(nodes: DataFrame, edges: DataFrame, identity: IdentitySettings) -> DataFrame:
