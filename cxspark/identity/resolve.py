@@ -349,7 +349,7 @@ def link_edges(active: DataFrame) -> DataFrame:
         .select(
             F.least("p", "node").alias("src"),
             F.greatest("p", "node").alias("dst"),
-            F.array_position(_source_names(), F.col("source")).alias("s"),
+            _source_position("source").alias("s"),
         )
         .groupBy("src", "dst")
         .agg(F.min("s").alias("s"))
@@ -359,6 +359,11 @@ def link_edges(active: DataFrame) -> DataFrame:
 
 def _source_names() -> Column:
     return F.array(*[F.lit(n) for n in sorted(SOURCES)])
+
+
+def _source_position(source: str) -> Column:
+    """A source name's 1-based position in the sorted names: ordered like the name, but an int."""
+    return F.array_position(_source_names(), F.col(source))
 
 
 def _source_name(position: Column) -> Column:
@@ -651,7 +656,7 @@ def explain_links(nodes: DataFrame, edges: DataFrame, identity: IdentitySettings
             )
         )
         # the strongest neighbour, then the smallest node (each pair of nodes is one edge)
-        .withColumn("s", F.array_position(_source_names(), F.col("source")))
+        .withColumn("s", _source_position("source"))
         .groupBy("node")
         .agg(*_strongest("prio", "nbr", "s"))
         .select(
