@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import phonenumbers
 import pytest
 
 from cxspark.generate import GeneratorSettings, generate
@@ -364,6 +365,45 @@ def test_series_parses_each_distinct_phone_once() -> None:
     out = normalize_series("phone", pd.Series(["07400 123456"] * 500 + ["07400 654321"] * 500))
     assert parse.cache_info().misses == 2
     assert out["value"].nunique() == 2
+
+
+def test_phone_validation_shortcut_agrees_with_the_library() -> None:
+    """The default region's shortcut gives ``is_valid_number``'s answer, whatever the region:
+    crown dependencies under +44, NANP regions under +1, a region that is not the main
+    one of its calling code (JE, CA), invalid and foreign numbers."""
+    numbers = [
+        "+44 1534 759000",
+        "+44 7797 712345",
+        "+44 1624 623456",
+        "+44 7624 123456",
+        "+44 1481 712345",
+        "+44 7400 123456",
+        "+44 113 123 4567",
+        "+44 7400 12345",
+        "+1 212 555 0100",
+        "+1 268 464 1234",
+        "+1 416 555 0199",
+        "+1 800 555 0100",
+        "+353 87 968 6660",
+        "+33 7 58 02 09 62",
+        "+7 701 123 4567",
+        "+47 79 12 34 56",
+        "+61 8 9162 1234",
+        "+888 1234 5678",
+    ]
+    numbers += [
+        p.e164
+        for region in REGIONS
+        for kind in ("mobile", "landline")
+        for p in (phone_for(i, region, kind) for i in range(0, 5_000, 500))
+    ]
+    for region in ("GB", "JE", "IM", "US", "CA", "AG", "IE", "FR", "DE", "NL"):
+        for text in numbers:
+            number = phonenumbers.parse(text, region)
+            assert normalize_module._is_valid_phone(number, region) == phonenumbers.is_valid_number(number), (
+                region,
+                text,
+            )
 
 
 def test_module_docstring_examples() -> None:
