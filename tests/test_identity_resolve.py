@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import random
+from collections import Counter
 from decimal import Decimal
 from typing import Any
 
@@ -418,6 +419,22 @@ def test_anonymous_visitor_is_its_own_customer(runs):
     carol = customers[key1(runs, "crm_id", "C000000103")]
     assert len(carol["crm_ids"]) == 2 and carol["segment"] == "consumer"
     assert set(carol["sources"]) >= {"crm", "calls", "tickets"}
+
+
+def test_customers_count_the_identifiers_the_graph_gives_them(runs):
+    by_key: dict[str, list[dict[str, Any]]] = {}
+    for row in runs["graph1"].values():
+        if row["customer_key"] is not None:
+            by_key.setdefault(row["customer_key"], []).append(row)
+    customers = runs["customers1"]
+    assert set(customers) == set(by_key)
+    for key, rows in by_key.items():
+        c = customers[key]
+        assert c["n_identifiers"] == len(rows)
+        types = Counter(r["id_type"] for r in rows)
+        assert [(t["id_type"], t["n"]) for t in c["identifier_types"]] == sorted(types.items())
+        assert list(c["crm_ids"]) == sorted(r["identifier"] for r in rows if r["id_type"] == "crm_id")
+        assert c["is_anonymous"] == (types["crm_id"] == 0)
 
 
 def test_a_huge_cluster_is_reported(runs):

@@ -291,18 +291,20 @@ def _customers(
     res: Resolution, tuples: DataFrame, tuple_customers: DataFrame, keys: DataFrame, crm: DataFrame | None
 ) -> DataFrame:
     """One row per customer key: identifiers, records, sources, activity span and CRM facts."""
+    # one pass over the identifiers: counts per type, with the CRM ids collected on the way
     linked = res.nodes.where(F.col("cluster").isNotNull()).join(keys, "cluster")
-    ids = linked.groupBy("customer_key").agg(
-        F.count(F.lit(1)).alias("n_identifiers"),
-        F.sort_array(F.collect_list(F.when(F.col("id_type") == "crm_id", F.col("identifier")))).alias(
-            "crm_ids"
-        ),
-    )
-    by_type = (
+    ids = (
         linked.groupBy("customer_key", "id_type")
-        .agg(F.count(F.lit(1)).cast("int").alias("n"))
+        .agg(
+            F.count(F.lit(1)).cast("int").alias("n"),
+            F.collect_list(F.when(F.col("id_type") == "crm_id", F.col("identifier"))).alias("crm"),
+        )
         .groupBy("customer_key")
-        .agg(F.sort_array(F.collect_list(F.struct("id_type", "n"))).alias("identifier_types"))
+        .agg(
+            F.sum("n").cast("long").alias("n_identifiers"),
+            F.sort_array(F.flatten(F.collect_list("crm"))).alias("crm_ids"),
+            F.sort_array(F.collect_list(F.struct("id_type", "n"))).alias("identifier_types"),
+        )
     )
     records = (
         tuples.select("tuple_id", "source", "n_records", "first_seen", "last_seen")
@@ -315,7 +317,7 @@ def _customers(
             F.max("last_seen").alias("last_seen"),
         )
     )
-    out = ids.join(by_type, "customer_key").join(records, "customer_key", "left")
+    out = ids.join(records, "customer_key", "left")
     if crm is not None:
         facts = (
             crm.select(
@@ -323,7 +325,8 @@ def _customers(
                 F.struct("created_at", "segment", "country", "marketing_opt_in").alias("f"),
             )
             .join(res.crm_nodes, "raw")
-            .join(linked.select("node", "customer_key"), "node")
+            # the filter reaches the nodes' scan: this reads the CRM ids' rows, not every identifier
+            .join(linked.where(F.col("id_type") == "crm_id").select("node", "customer_key"), "node")
             .groupBy("customer_key")
             .agg(F.min("f").alias("f"), F.max("f.created_at").alias("last_crm_update"))
             .select(
