@@ -589,6 +589,15 @@ def test_connected_components_match_union_find(spark, tmp_path):
         got = {r["node"]: r["component"] for r in result.labels.collect()}
     assert got == _union_find([e for e in edges if e[0] != e[1]])
     assert result.rounds <= 12
+    # components that are stars from the start (every edge ends at the smallest node: the
+    # 50-node star, the pair of extremes, small random ones) stay stars: set aside after round 1
+    oriented = {(max(a, b), min(a, b)) for a, b in edges if a != b}
+    targets: dict[int, set[int]] = {}
+    for u, v in oriented:
+        targets.setdefault(got[u], set()).add(v)
+    unfinished = {c for c, vs in targets.items() if vs != {c}}
+    assert 0 < result.open_edges[0] <= sum(got[u] in unfinished for u, _ in oriented) < len(oriented) - 49
+    assert result.open_edges[-1] == 0 and len(result.open_edges) == result.rounds
 
 
 def test_each_tuple_links_to_its_strongest_identifier_and_edges_keep_the_first_source(spark):

@@ -12,8 +12,10 @@ about ten rounds, where label propagation would need 1,000.
   node of u's closed neighbourhood;
 - small-star(u): connect u and every neighbour smaller than u to the smallest of them.
 
-The loop stops when the edges form stars: every node points to exactly one node, and
-that node points nowhere (it is the component's smallest node).
+A component is finished when its edges form a star: every node points to exactly one
+node, and that node points nowhere (it is the component's smallest node). Finished
+components are set aside after every round, so each round works only on the rest, and
+the loop stops when none is left.
 
     >>> # doctest: +SKIP
     >>> labels = connected_components(edges_df, materialize)   # edges_df: src, dst longs
@@ -38,11 +40,15 @@ Materialize = Callable[[DataFrame, str], DataFrame]
 
 
 class ComponentsResult:
-    """Labels plus how many rounds the algorithm took."""
+    """Labels, how many rounds the algorithm took, and how many edges each left open.
 
-    def __init__(self, labels: DataFrame, rounds: int) -> None:
+    ``open_edges[r]`` counts the edges left open after round ``r + 1``; the last is 0.
+    """
+
+    def __init__(self, labels: DataFrame, rounds: int, open_edges: list[int]) -> None:
         self.labels = labels
         self.rounds = rounds
+        self.open_edges = open_edges
 
 
 def _oriented(edges: DataFrame) -> DataFrame:
@@ -76,12 +82,16 @@ def _small_star(e: DataFrame) -> DataFrame:
     return neighbours.unionByName(own).where(F.col("u") != F.col("v")).distinct()
 
 
-def _is_star_forest(e: DataFrame) -> bool:
-    """Every source has one target and no target is a source: each component is one star.
+def _open_components(e: DataFrame) -> DataFrame:
+    """``e`` (oriented, no duplicates) with ``open``: whether the edge's component is unfinished.
 
-    One aggregation over both ends of every edge (``e`` holds no duplicates): a node is
-    out of place when it is the source of two edges, or the source of one and the target
-    of another.
+    A component is finished when it is a star: every node points to at most one node, and
+    a node that points somewhere is pointed to by none. A node breaking that is
+    *misplaced* (the source of two edges, or the source of one and the target of another).
+    A star's root is open when it is misplaced itself or one of its sources is; an edge
+    is open when its target is. Every edge of an unfinished component is then open: a
+    target that is not open has no outgoing edge, and its sources point only to it and
+    have no incoming edge, so its edges form a whole component that is a star.
     """
     ends = e.select(F.col("u").alias("n"), F.lit(1).alias("out"), F.lit(0).alias("inn")).unionByName(
         e.select(F.col("v").alias("n"), F.lit(0).alias("out"), F.lit(1).alias("inn"))
@@ -90,8 +100,15 @@ def _is_star_forest(e: DataFrame) -> bool:
         ends.groupBy("n")
         .agg(F.sum("out").alias("out"), F.max("inn").alias("inn"))
         .where((F.col("out") > 1) | ((F.col("out") == 1) & (F.col("inn") == 1)))
+        .select("n")
     )
-    return misplaced.limit(1).count() == 0
+    open_roots = (
+        misplaced.select(F.col("n").alias("v"))
+        .unionByName(e.join(misplaced.select(F.col("n").alias("u")), "u").select("v"))
+        .distinct()
+        .select("v", F.lit(True).alias("open"))
+    )
+    return e.join(open_roots, "v", "left").select("u", "v", F.coalesce("open", F.lit(False)).alias("open"))
 
 
 def connected_components(
@@ -103,15 +120,29 @@ def connected_components(
     have no edge are not in the result; label them with themselves. ``materialize`` is
     called once per round so the query plan does not grow. Raises ``RuntimeError`` if the
     edges are not stars after ``max_rounds`` rounds (which would mean a bug, not bad data).
+
+    Components that are finished stars are set aside after each round (see
+    :func:`_open_components`): most components of an identity graph are small and finish
+    in the first rounds, and the later rounds then work on the few that remain. (Before
+    the first round hardly any are stars: looking then would cost more than it saves.)
     """
     e = materialize(_oriented(edges), "cc-0")
+    finished: list[DataFrame] = []
+    open_edges: list[int] = []
     for rounds in range(1, max_rounds + 1):
         e = materialize(_small_star(_large_star(e)), f"cc-{rounds}")
-        if _is_star_forest(e):
-            log.info("connected components: converged after %d rounds", rounds)
-            roots = e.select(F.col("v").alias("node")).distinct()
-            labels = e.select(F.col("u").alias("node"), F.col("v").alias("component")).unionByName(
+        flagged = materialize(_open_components(e), f"cc-{rounds}-open")
+        finished.append(flagged.where(~F.col("open")).select("u", "v"))
+        e = flagged.where(F.col("open")).select("u", "v")
+        open_edges.append(e.count())
+        log.info("connected components: %d edges open after round %d", open_edges[-1], rounds)
+        if not open_edges[-1]:
+            stars = finished[0]
+            for part in finished[1:]:
+                stars = stars.unionByName(part)
+            roots = stars.select(F.col("v").alias("node")).distinct()
+            labels = stars.select(F.col("u").alias("node"), F.col("v").alias("component")).unionByName(
                 roots.select("node", F.col("node").alias("component"))
             )
-            return ComponentsResult(labels, rounds)
+            return ComponentsResult(labels, rounds, open_edges)
     raise RuntimeError(f"connected components did not converge in {max_rounds} rounds")

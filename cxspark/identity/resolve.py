@@ -35,7 +35,7 @@ from pyspark.sql import types as T
 
 from cxspark.config import IdentitySettings
 from cxspark.errors import ConfigError
-from cxspark.identity.graph import Materialize, connected_components
+from cxspark.identity.graph import ComponentsResult, Materialize, connected_components
 from cxspark.identity.identifiers import (
     DEFAULT_BLOCKED_EMAIL_DOMAINS,
     DEFAULT_BLOCKLIST,
@@ -626,7 +626,7 @@ def resolve(
 
     tuple_clusters = materialize(_tuple_clusters(obs_n, nodes, identity), "tuple_clusters")
     empties = materialize(empty_slots(tuples, sources), "empty_slots")
-    counts = _counts(obs_n, empties, nodes, cc.rounds, flagged.select("component").distinct(), identity)
+    counts = _counts(obs_n, empties, nodes, cc, flagged.select("component").distinct(), identity)
     return Resolution(obs_n, crm_raw_nodes, empties, nodes, tuple_clusters, cc.rounds, counts)
 
 
@@ -748,11 +748,12 @@ def _counts(
     obs_n: DataFrame,
     empties: DataFrame,
     nodes: DataFrame,
-    rounds: int,
+    cc: ComponentsResult,
     multi: DataFrame,
     identity: IdentitySettings,
 ) -> dict[str, int]:
-    counts: dict[str, int] = {"cc_rounds": rounds, "components_with_several_anchors": multi.count()}
+    counts: dict[str, int] = {"cc_rounds": cc.rounds, "components_with_several_anchors": multi.count()}
+    counts.update({f"cc_open_edges_{r}": n for r, n in enumerate(cc.open_edges[:-1], start=1)})
     sizes = nodes.where(F.col("cluster").isNotNull()).groupBy("cluster").count()
     big = one_row(
         sizes.select(
