@@ -620,45 +620,64 @@ def test_each_tuple_links_to_its_strongest_identifier_and_edges_keep_the_first_s
         (4, "surveys", 9, 1),  # a tuple of one identifier has no edge
     ]
     active = spark.createDataFrame(rows, "tuple_id long, source string, node long, prio int")
-    got = sorted(tuple(r) for r in link_edges(active).collect())
+    edges = link_edges(active).collect()
     # one row per pair of nodes, the smaller node first
-    assert got == sorted([(small, big, "web"), (-5, big, "calls"), (small, 7, "tickets")])
+    assert sorted((r["src"], r["dst"], r["source"]) for r in edges) == sorted(
+        [(small, big, "web"), (-5, big, "calls"), (small, 7, "tickets")]
+    )
+    # each end's priority comes along, whichever end is the pivot
+    prios = {(r["src"], r["dst"]): (r["src_prio"], r["dst_prio"]) for r in edges}
+    assert prios[(small, big)] == (3, 0) and prios[(small, 7)] == (2, 2)
 
 
 def test_links_are_explained_by_the_strongest_neighbour_in_the_cluster(spark):
     from cxspark.config import IdentitySettings
-    from cxspark.identity.resolve import explain_links
+    from cxspark.identity.resolve import explain_links, link_edges
 
     big, small = 2**63 - 1, -(2**63)
-    node_rows = [  # node, cluster, id_type, prio (default link_types)
-        (big, 1, "crm_id", 0),
-        (small, 1, "email", 2),
-        (-5, 1, "phone", 3),
-        (9, 1, "phone", 3),
-        (11, 2, "cookie_id", 5),
+    node_rows = [  # node, cluster, id_type, prio (default link_types), split_via, split_rule, hops
+        (big, 1, "crm_id", 0, None, None, None),
+        (small, 1, "email", 2, None, None, None),
+        (-5, 1, "phone", 3, None, None, None),
+        (9, 1, "phone", 3, None, None, None),
+        (11, 2, "cookie_id", 5, None, None, None),
+        # a component split by the over-merge guard into entities 30 and 40
+        (30, 30, "crm_id", 0, None, "anchor", 0),
+        (31, 30, "device_id", 4, 30, "nearest_anchor", 1),
+        (32, 30, "cookie_id", 5, 31, "nearest_anchor", 2),
+        (40, 40, "crm_id", 0, None, "anchor", 0),
+        (41, 40, "account_number", 1, 40, "nearest_anchor", 1),
+        (42, None, "phone", 3, 41, "ambiguous", 2),
     ]
-    nodes = spark.createDataFrame(node_rows, "node long, cluster long, id_type string, prio int").select(
+    nodes = spark.createDataFrame(
+        node_rows,
+        "node long, cluster long, id_type string, prio int, split_via long, split_rule string, hops int",
+    ).select(
         "*",
-        F.lit(None).cast("long").alias("split_via"),
-        F.lit(None).cast("string").alias("split_rule"),
-        F.lit(None).cast("int").alias("hops"),
         F.lit("ok").alias("value_status"),
         F.lit(1).alias("_links"),
         F.lit(None).cast("string").alias("guard_type"),
     )
-    edges = spark.createDataFrame(
-        [
-            (-5, big, "calls"),
-            (small, -5, "billing"),
-            (-5, 11, "chats"),  # another cluster: never the explanation
-            (small, 9, "surveys"),
-            (-5, 9, "web"),
-        ],
-        "src long, dst long, source string",
+    prio = {r[0]: r[3] for r in node_rows}
+    seen = [  # tuple_id, source, node: what link_edges makes edges of, with the nodes' priorities
+        (1, "calls", -5), (1, "calls", big),
+        (2, "billing", small), (2, "billing", -5),
+        (3, "surveys", small), (3, "surveys", 9),
+        (4, "web", -5), (4, "web", 9),
+        (5, "web", 30), (5, "web", 31),
+        (6, "chats", 31), (6, "chats", 32),
+        # the cookie is also seen with the other entity's account: a stronger neighbour it is not linked by
+        (7, "tickets", 32), (7, "tickets", 41),
+        (8, "calls", 40), (8, "calls", 41),
+        (9, "calls", 41), (9, "calls", 42),
+        (10, "web", 31), (10, "web", 42),
+    ]  # fmt: skip
+    active = spark.createDataFrame(
+        [(t, src, n, prio[n]) for t, src, n in seen], "tuple_id long, source string, node long, prio int"
     )
     got = {
         r["node"]: (r["link_rule"], r["via_node"], r["link_source"], r["via_type"])
-        for r in explain_links(nodes, edges, IdentitySettings()).collect()
+        for r in explain_links(nodes, link_edges(active), IdentitySettings()).collect()
     }
     assert got == {
         big: ("anchor", None, None, None),
@@ -666,6 +685,12 @@ def test_links_are_explained_by_the_strongest_neighbour_in_the_cluster(spark):
         -5: ("co_occurrence", big, "calls", "crm_id"),  # the CRM id beats the e-mail
         9: ("co_occurrence", small, "surveys", "email"),
         11: ("singleton", None, None, None),
+        30: ("anchor", None, None, None),
+        31: ("nearest_anchor", 30, "web", "crm_id"),
+        32: ("nearest_anchor", 31, "chats", "device_id"),  # not the other entity's account
+        40: ("anchor", None, None, None),
+        41: ("nearest_anchor", 40, "calls", "crm_id"),
+        42: (None, None, None, None),  # ambiguous: no rule
     }
 
 

@@ -332,16 +332,20 @@ def frequency_guard(linkable: DataFrame, identity: IdentitySettings) -> DataFram
 
 # -- 4. edges --------------------------------------------------------------------------------
 def link_edges(active: DataFrame) -> DataFrame:
-    """``src, dst, source``: each identifier of a tuple linked to the tuple's pivot.
+    """``src, dst, source, src_prio, dst_prio``: each identifier of a tuple linked to the tuple's pivot.
 
     ``active``: ``tuple_id, source, node, prio`` of linking identifiers. The pivot is the
     strongest identifier (then the smallest node). Edges are undirected: each pair of
     nodes is one row with ``src < dst``, and keeps the first source name that saw it, so
-    the explanation is deterministic.
+    the explanation is deterministic. Both ends' priorities come along (a node's priority
+    is its type's), so the explanation needs no join to find the strongest neighbour.
     """
     pivots = (
-        active.groupBy("tuple_id").agg(*_strongest("prio", "node")).select("tuple_id", _first_of().alias("p"))
+        active.groupBy("tuple_id")
+        .agg(*_strongest("prio", "node"))
+        .select("tuple_id", _first_of().alias("p"), _first_priority().alias("pp"))
     )
+    pivot_first = F.col("p") < F.col("node")
     return (
         active.join(pivots, "tuple_id")
         .where(F.col("node") != F.col("p"))
@@ -349,11 +353,13 @@ def link_edges(active: DataFrame) -> DataFrame:
         .select(
             F.least("p", "node").alias("src"),
             F.greatest("p", "node").alias("dst"),
+            F.when(pivot_first, F.col("pp")).otherwise(F.col("prio")).alias("src_prio"),
+            F.when(pivot_first, F.col("prio")).otherwise(F.col("pp")).alias("dst_prio"),
             _source_position("source").alias("s"),
         )
         .groupBy("src", "dst")
-        .agg(F.min("s").alias("s"))
-        .select("src", "dst", _source_name(F.col("s")).alias("source"))
+        .agg(F.min("s").alias("s"), F.min("src_prio").alias("src_prio"), F.min("dst_prio").alias("dst_prio"))
+        .select("src", "dst", _source_name(F.col("s")).alias("source"), "src_prio", "dst_prio")
     )
 
 
@@ -633,6 +639,9 @@ def resolve(
 def explain_links(nodes: DataFrame, edges: DataFrame, identity: IdentitySettings) -> DataFrame:
     """Add ``link_status``, ``link_rule``, ``link_source``, ``via_node`` and ``via_type``.
 
+    ``edges``: from :func:`link_edges` (with both ends' priorities); ``nodes``: with
+    ``cluster`` and the over-merge guard's ``split_rule`` and ``split_via``.
+
     - status ``linked`` / ``blocked`` (junk or shared, by the normalisation rules) /
       ``not_linking`` (a type outside ``link_types``) / ``guarded`` (frequency guard) /
       ``ambiguous`` (over-merge guard);
@@ -640,21 +649,30 @@ def explain_links(nodes: DataFrame, edges: DataFrame, identity: IdentitySettings
       ``co_occurrence`` (seen in one record of ``link_source`` with ``via``) or
       ``singleton`` (the only identifier of its records).
     """
-    both = edges.select(F.col("src").alias("node"), F.col("dst").alias("nbr"), "source").unionByName(
-        edges.select(F.col("dst").alias("node"), F.col("src").alias("nbr"), "source")
+    both = edges.select(
+        F.col("src").alias("node"), F.col("dst").alias("nbr"), F.col("dst_prio").alias("prio"), "source"
+    ).unionByName(
+        edges.select(
+            F.col("dst").alias("node"), F.col("src").alias("nbr"), F.col("src_prio").alias("prio"), "source"
+        )
     )
-    nbrs = nodes.select(F.col("node").alias("nbr"), F.col("cluster").alias("nbr_cluster"), "prio")
-    mine = nodes.select("node", "cluster", "split_via").where(
-        F.col("cluster").isNotNull() | F.col("split_via").isNotNull()
-    )
-    best = (
-        both.join(mine, "node")
-        .join(nbrs, "nbr")
+    # Both ends of an edge are in one component, so a neighbour is in the node's cluster
+    # unless the over-merge guard split the component: only split nodes need the check
+    # (a neighbour of the same entity, or the one the split names as ``split_via``).
+    split = nodes.where(F.col("split_rule").isNotNull()).select("node", "cluster", "split_via")
+    checked = (
+        both.join(split, "node")
+        .join(split.select(F.col("node").alias("nbr"), F.col("cluster").alias("nbr_cluster")), "nbr", "left")
         .where(
             F.when(F.col("split_via").isNotNull(), F.col("nbr") == F.col("split_via")).otherwise(
                 F.col("nbr_cluster") == F.col("cluster")
             )
         )
+        .select(*both.columns)
+    )
+    best = (
+        both.join(split.select("node"), "node", "left_anti")
+        .unionByName(checked)
         # the strongest neighbour, then the smallest node (each pair of nodes is one edge)
         .withColumn("s", _source_position("source"))
         .groupBy("node")
