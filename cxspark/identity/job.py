@@ -291,20 +291,21 @@ def _customers(
     res: Resolution, tuples: DataFrame, tuple_customers: DataFrame, keys: DataFrame, crm: DataFrame | None
 ) -> DataFrame:
     """One row per customer key: identifiers, records, sources, activity span and CRM facts."""
-    # one pass over the identifiers: counts per type, with the CRM ids collected on the way
     linked = res.nodes.where(F.col("cluster").isNotNull()).join(keys, "cluster")
+    # counts per type in a hash aggregation; collecting lists only over the few rows per customer
     ids = (
         linked.groupBy("customer_key", "id_type")
-        .agg(
-            F.count(F.lit(1)).cast("int").alias("n"),
-            F.collect_list(F.when(F.col("id_type") == "crm_id", F.col("identifier"))).alias("crm"),
-        )
+        .agg(F.count(F.lit(1)).cast("int").alias("n"))
         .groupBy("customer_key")
         .agg(
             F.sum("n").cast("long").alias("n_identifiers"),
-            F.sort_array(F.flatten(F.collect_list("crm"))).alias("crm_ids"),
             F.sort_array(F.collect_list(F.struct("id_type", "n"))).alias("identifier_types"),
         )
+    )
+    # the CRM ids' rows (the filter reaches the nodes' scan): their pseudonyms, and below their records
+    crm_linked = linked.where(F.col("id_type") == "crm_id").select("node", "customer_key", "identifier")
+    crm_ids = crm_linked.groupBy("customer_key").agg(
+        F.sort_array(F.collect_list("identifier")).alias("crm_ids")
     )
     records = (
         tuples.select("tuple_id", "source", "n_records", "first_seen", "last_seen")
@@ -317,7 +318,11 @@ def _customers(
             F.max("last_seen").alias("last_seen"),
         )
     )
-    out = ids.join(records, "customer_key", "left")
+    out = (
+        ids.join(crm_ids, "customer_key", "left")
+        .withColumn("crm_ids", F.coalesce("crm_ids", F.array().cast("array<string>")))
+        .join(records, "customer_key", "left")
+    )
     if crm is not None:
         facts = (
             crm.select(
@@ -325,8 +330,7 @@ def _customers(
                 F.struct("created_at", "segment", "country", "marketing_opt_in").alias("f"),
             )
             .join(res.crm_nodes, "raw")
-            # the filter reaches the nodes' scan: this reads the CRM ids' rows, not every identifier
-            .join(linked.where(F.col("id_type") == "crm_id").select("node", "customer_key"), "node")
+            .join(crm_linked.select("node", "customer_key"), "node")
             .groupBy("customer_key")
             .agg(F.min("f").alias("f"), F.max("f.created_at").alias("last_crm_update"))
             .select(
