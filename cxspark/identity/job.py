@@ -25,7 +25,7 @@ from cxspark.generate.vocabulary import load_vocabulary
 from cxspark.identity.resolve import Resolution, check_tuple_ids, record_tuples, resolve, stable_keys
 from cxspark.io import Scratch, one_row, read_table, table_exists
 from cxspark.privacy import hmac_key
-from cxspark.sources import SOURCES
+from cxspark.sources import ID_TYPES, SOURCES
 from cxspark.tables import (
     SILVER_CUSTOMERS,
     SILVER_EVENTS,
@@ -292,14 +292,20 @@ def _customers(
 ) -> DataFrame:
     """One row per customer key: identifiers, records, sources, activity span and CRM facts."""
     linked = res.nodes.where(F.col("cluster").isNotNull()).join(keys, "cluster")
-    # counts per type in a hash aggregation; collecting lists only over the few rows per customer
+    # One count per type and one flag per source: every aggregation buffer is fixed-width, so
+    # Spark aggregates in a hash map (a list collected over the many rows would sort them);
+    # the lists are made from those columns, one row per customer, already in name order.
+    types = sorted(ID_TYPES)
     ids = (
-        linked.groupBy("customer_key", "id_type")
-        .agg(F.count(F.lit(1)).cast("int").alias("n"))
-        .groupBy("customer_key")
-        .agg(
-            F.sum("n").cast("long").alias("n_identifiers"),
-            F.sort_array(F.collect_list(F.struct("id_type", "n"))).alias("identifier_types"),
+        linked.groupBy("customer_key")
+        .agg(*[F.count(F.when(F.col("id_type") == t, F.lit(1))).cast("int").alias(f"_n_{t}") for t in types])
+        .select(
+            "customer_key",
+            sum((F.col(f"_n_{t}") for t in types), F.lit(0)).cast("long").alias("n_identifiers"),
+            F.filter(
+                F.array(*[F.struct(F.lit(t).alias("id_type"), F.col(f"_n_{t}").alias("n")) for t in types]),
+                lambda x: x["n"] > 0,
+            ).alias("identifier_types"),
         )
     )
     # the CRM ids' rows (the filter reaches the nodes' scan): their pseudonyms, and below their records
@@ -313,9 +319,18 @@ def _customers(
         .groupBy("customer_key")
         .agg(
             F.sum("n_records").alias("n_records"),
-            F.sort_array(F.collect_set("source")).alias("sources"),
+            *[F.max((F.col("source") == name).cast("int")).alias(f"_s_{name}") for name in sorted(SOURCES)],
             F.min("first_seen").alias("first_seen"),
             F.max("last_seen").alias("last_seen"),
+        )
+        .select(
+            "customer_key",
+            "n_records",
+            F.array_compact(
+                F.array(*[F.when(F.col(f"_s_{name}") == 1, F.lit(name)) for name in sorted(SOURCES)])
+            ).alias("sources"),
+            "first_seen",
+            "last_seen",
         )
     )
     out = (
