@@ -696,7 +696,7 @@ def test_links_are_explained_by_the_strongest_neighbour_in_the_cluster(spark):
 
 def test_a_tuple_takes_the_cluster_of_its_strongest_linked_identifier(spark):
     from cxspark.config import IdentitySettings
-    from cxspark.identity.resolve import _tuple_clusters
+    from cxspark.identity.resolve import _tuple_clusters, tuple_pivots
 
     big = 2**63 - 1
     nodes = spark.createDataFrame(
@@ -711,18 +711,23 @@ def test_a_tuple_takes_the_cluster_of_its_strongest_linked_identifier(spark):
         "node long, cluster long, link_status string, prio int, id_type string",
     )
     obs = spark.createDataFrame(
-        [(1, big), (1, 11), (2, 9), (2, -5), (2, 21), (3, 20), (3, 21), (4, 21)],
+        [(1, big), (1, 11), (2, 9), (2, -5), (2, 21), (3, 20), (3, 21), (4, 21), (5, 20), (5, 11)],
         "tuple_id long, node long",
+    )
+    # the identifiers that link (the ambiguous one too: the over-merge guard comes after the edges)
+    active = obs.join(nodes.where(F.col("link_status") != "blocked"), "node").select(
+        "tuple_id", "node", "prio"
     )
     got = {
         r["tuple_id"]: (r["cluster"], r["identity_status"], r["identity_via"])
-        for r in _tuple_clusters(obs, nodes, IdentitySettings()).collect()
+        for r in _tuple_clusters(obs, nodes, tuple_pivots(active), IdentitySettings()).collect()
     }
     assert got == {
         1: (1, "resolved", "crm_id"),
         2: (3, "anonymous", "phone"),  # two phones: the smaller node's cluster
         3: (None, "ambiguous", None),
-        4: (None, "unidentified", None),
+        # 4: only a blocked identifier, no linking one: left out (the timeline calls it unidentified)
+        5: (2, "anonymous", "cookie_id"),  # the pivot is ambiguous: the strongest linked one instead
     }
 
 

@@ -66,6 +66,7 @@ __all__ = [
     "stable_keys",
     "tuple_id",
     "tuple_key",
+    "tuple_pivots",
 ]
 
 log = logging.getLogger(__name__)
@@ -331,20 +332,29 @@ def frequency_guard(linkable: DataFrame, identity: IdentitySettings) -> DataFram
 
 
 # -- 4. edges --------------------------------------------------------------------------------
-def link_edges(active: DataFrame) -> DataFrame:
-    """``src, dst, source, src_prio, dst_prio``: each identifier of a tuple linked to the tuple's pivot.
+def tuple_pivots(active: DataFrame) -> DataFrame:
+    """``tuple_id, p, pp``: each tuple's pivot, its strongest linking identifier, and its priority.
 
-    ``active``: ``tuple_id, source, node, prio`` of linking identifiers. The pivot is the
-    strongest identifier (then the smallest node). Edges are undirected: each pair of
-    nodes is one row with ``src < dst``, and keeps the first source name that saw it, so
-    the explanation is deterministic. Both ends' priorities come along (a node's priority
-    is its type's), so the explanation needs no join to find the strongest neighbour.
+    ``active``: ``tuple_id, node, prio`` of linking identifiers. The strongest is the one
+    of the smallest priority, then the smallest node.
     """
-    pivots = (
+    return (
         active.groupBy("tuple_id")
         .agg(*_strongest("prio", "node"))
         .select("tuple_id", _first_of().alias("p"), _first_priority().alias("pp"))
     )
+
+
+def link_edges(active: DataFrame, pivots: DataFrame | None = None) -> DataFrame:
+    """``src, dst, source, src_prio, dst_prio``: each identifier of a tuple linked to the tuple's pivot.
+
+    ``active``: ``tuple_id, source, node, prio`` of linking identifiers; ``pivots``: their
+    :func:`tuple_pivots` (computed here if not given). Edges are undirected: each pair of
+    nodes is one row with ``src < dst``, and keeps the first source name that saw it, so
+    the explanation is deterministic. Both ends' priorities come along (a node's priority
+    is its type's), so the explanation needs no join to find the strongest neighbour.
+    """
+    pivots = tuple_pivots(active) if pivots is None else pivots
     pivot_first = F.col("p") < F.col("node")
     return (
         active.join(pivots, "tuple_id")
@@ -562,7 +572,9 @@ def resolve(
     linkable = obs_n.where(links).select("tuple_id", "source", "id_type", "node", "prio")
     guarded = materialize(frequency_guard(linkable, identity), "guarded")
     active = linkable.join(guarded.select("node").distinct(), "node", "left_anti")
-    edges = materialize(link_edges(active), "edges")
+    # read twice: for the edges, and for each tuple's customer
+    pivots = materialize(tuple_pivots(active), "pivots")
+    edges = materialize(link_edges(active, pivots), "edges")
     cc = connected_components(edges.select("src", "dst"), materialize, max_rounds=identity.max_rounds)
 
     # every identifier with a pseudonym, linkable or not, and its pseudonym: two identifiers
@@ -630,7 +642,7 @@ def resolve(
     )
     nodes = materialize(explain_links(nodes, edges, identity), "explained")
 
-    tuple_clusters = materialize(_tuple_clusters(obs_n, nodes, identity), "tuple_clusters")
+    tuple_clusters = materialize(_tuple_clusters(obs_n, nodes, pivots, identity), "tuple_clusters")
     empties = materialize(empty_slots(tuples, sources), "empty_slots")
     counts = _counts(obs_n, empties, nodes, cc, flagged.select("component").distinct(), identity)
     return Resolution(obs_n, crm_raw_nodes, empties, nodes, tuple_clusters, cc.rounds, counts)
@@ -724,20 +736,47 @@ def explain_links(nodes: DataFrame, edges: DataFrame, identity: IdentitySettings
     )
 
 
-def _tuple_clusters(obs_n: DataFrame, nodes: DataFrame, identity: IdentitySettings) -> DataFrame:
+def _tuple_clusters(
+    obs_n: DataFrame, nodes: DataFrame, pivots: DataFrame, identity: IdentitySettings
+) -> DataFrame:
     """``tuple_id, cluster, identity_status, identity_via``: one customer per record tuple.
 
     A record belongs to the cluster of its strongest linked identifier (then the smallest
-    node); ``identity_via`` is that identifier's type.
+    node); ``identity_via`` is that identifier's type. That is the tuple's pivot
+    (:func:`tuple_pivots`): a linked identifier links, so it is among the identifiers the
+    pivot was chosen from, and the pivot is linked unless the over-merge guard found it
+    ambiguous. So one row per tuple is joined to its pivot's cluster, and only tuples with
+    an ambiguous pivot look through all their identifiers. Tuples without a linking
+    identifier are left out: the timeline calls them unidentified.
     """
+    by_pivot = pivots.join(nodes.select(F.col("node").alias("p"), "cluster"), "p")
+    direct = by_pivot.where(F.col("cluster").isNotNull()).select(
+        "tuple_id",
+        "cluster",
+        F.get(_link_types(identity), F.col("pp")).alias("identity_via"),
+        F.lit(0).alias("has_ambiguous"),
+    )
     per = (
         obs_n.where(F.col("node").isNotNull())
         .select("tuple_id", "node")
+        # one id per tuple at most, and few in practice: broadcast, so the many rows are not shuffled
+        .join(
+            F.broadcast(by_pivot.where(F.col("cluster").isNull()).select("tuple_id")), "tuple_id", "left_semi"
+        )
         .join(nodes.select("node", "cluster", "link_status", "prio"), "node")
     )
-    by_tuple = per.groupBy("tuple_id").agg(
-        *_strongest("prio", "node", "cluster", where=F.col("cluster").isNotNull()),
-        F.max((F.col("link_status") == "ambiguous").cast("int")).alias("has_ambiguous"),
+    looked_through = (
+        per.groupBy("tuple_id")
+        .agg(
+            *_strongest("prio", "node", "cluster", where=F.col("cluster").isNotNull()),
+            F.max((F.col("link_status") == "ambiguous").cast("int")).alias("has_ambiguous"),
+        )
+        .select(
+            "tuple_id",
+            _first_of("cluster").alias("cluster"),
+            F.get(_link_types(identity), _first_priority()).alias("identity_via"),
+            "has_ambiguous",
+        )
     )
     anchored = (
         nodes.where(F.col("id_type") == identity.anchor_type)
@@ -746,13 +785,7 @@ def _tuple_clusters(obs_n: DataFrame, nodes: DataFrame, identity: IdentitySettin
         .distinct()
         .withColumn("anchored", F.lit(True))
     )
-    # tuples without any pseudonymised identifier are left out: the timeline calls them unidentified
-    out = by_tuple.select(
-        "tuple_id",
-        _first_of("cluster").alias("cluster"),
-        F.get(_link_types(identity), _first_priority()).alias("identity_via"),
-        "has_ambiguous",
-    ).join(anchored, "cluster", "left")
+    out = direct.unionByName(looked_through).join(anchored, "cluster", "left")
     status = (
         F.when(F.col("cluster").isNotNull() & F.col("anchored").isNotNull(), F.lit("resolved"))
         .when(F.col("cluster").isNotNull(), F.lit("anonymous"))
