@@ -172,6 +172,9 @@ class TableWrite:
     operations: list[str] = field(default_factory=list)
 
 
+_STATS_COLUMNS = "delta.dataSkippingStatsColumns"
+
+
 class TableTransaction:
     """Writes to several Delta tables that succeed together or are rolled back together."""
 
@@ -193,7 +196,25 @@ class TableTransaction:
         spec(name)  # unknown names fail here, before anything is written
         if name not in self.writes:
             self.writes[name] = TableWrite(name, table_version(self.spark, self.settings, name))
+            if self.writes[name].version_before is not None:
+                self._declare_properties(name)
         return self.writes[name]
+
+    def _declare_properties(self, name: str) -> None:
+        """Give an existing table the properties its :class:`TableSpec` declares (one commit
+        of this transaction, rolled back with it); a write creating a table sets them itself."""
+        stats = spec(name).stats_columns
+        if stats is None:
+            return
+        from delta.tables import DeltaTable
+
+        path = table_path(self.settings, name)
+        wanted = ",".join(stats)
+        detail = DeltaTable.forPath(self.spark, path).detail().first()
+        properties = (detail["properties"] if detail else None) or {}
+        if properties.get(_STATS_COLUMNS) != wanted:
+            self.spark.sql(f"ALTER TABLE delta.`{path}` SET TBLPROPERTIES ('{_STATS_COLUMNS}' = '{wanted}')")
+            self._committed(name, "set_properties")
 
     def _committed(self, name: str, operation: str) -> None:
         w = self.writes[name]
@@ -213,9 +234,17 @@ class TableTransaction:
         w.operations.append(operation)
         self._our_versions.setdefault(name, set()).add(w.version_after)
 
+    def _writer(self, name: str, df: DataFrame, mode: str) -> Any:
+        """``df.write`` in Delta with the table's write options (:class:`TableSpec`)."""
+        writer = df.write.format("delta").mode(mode)
+        stats = spec(name).stats_columns
+        if stats is not None:  # a table property: kept by the table once created
+            writer = writer.option(_STATS_COLUMNS, ",".join(stats))
+        return writer
+
     def _write(self, name: str, df: DataFrame, mode: str, partition_by: list[str] | None) -> None:
         self._touch(name)
-        writer = df.write.format("delta").mode(mode)
+        writer = self._writer(name, df, mode)
         if partition_by:
             writer = writer.partitionBy(*partition_by)
         writer.save(table_path(self.settings, name))
@@ -229,9 +258,9 @@ class TableTransaction:
         w = self._touch(name)
         path = table_path(self.settings, name)
         if w.version_before is None and name not in self._our_versions:
-            df.write.format("delta").mode("append").save(path)
+            self._writer(name, df, "append").save(path)
         else:
-            df.write.format("delta").mode("overwrite").option("replaceWhere", condition).save(path)
+            self._writer(name, df, "overwrite").option("replaceWhere", condition).save(path)
         self._committed(name, "replace_where")
 
     def merge(self, name: str, df: DataFrame, on: list[str], *, update: bool = False) -> None:
@@ -266,7 +295,7 @@ class TableTransaction:
         w = self._touch(name)
         path = table_path(self.settings, name)
         if w.version_before is None and name not in self._our_versions:
-            initial.write.format("delta").mode("append").save(path)
+            self._writer(name, initial, "append").save(path)
         else:
             builder = DeltaTable.forPath(self.spark, path).alias("t").merge(source.alias("s"), condition)
             configure(builder).execute()

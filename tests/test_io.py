@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from cxspark.audit import JobRun
 from cxspark.errors import LakehouseError, RollbackError, TableError
 from cxspark.io import TableTransaction, check_lakehouse, read_table, table_exists, table_version
+from cxspark.tables import table_path
 
 from .conftest import make_settings
 
@@ -75,3 +79,45 @@ def test_unreachable_lakehouse_root_is_named(spark, tmp_path):
     settings = make_settings(tmp_path, lakehouse={"root": str(blocker / "lake")})
     with pytest.raises(LakehouseError, match=r"lakehouse root .*/file/lake is not reachable or not writable"):
         check_lakehouse(spark, settings)
+
+
+def _file_stats(spark, settings, name):
+    """The table's properties, and the columns with statistics in its latest version's files."""
+    from delta.tables import DeltaTable
+
+    path = table_path(settings, name)
+    detail = DeltaTable.forPath(spark, path).detail().collect()[0]
+    log = Path(path) / "_delta_log" / f"{table_version(spark, settings, name):020d}.json"
+    actions = [json.loads(line) for line in log.read_text().splitlines()]
+    stats = [json.loads(a["add"]["stats"]) for a in actions if "add" in a]
+    return detail["properties"], {col for s in stats for col in s["minValues"]}
+
+
+def test_tables_keep_statistics_only_for_their_stats_columns(spark, settings):
+    rows = [
+        ("k1", "e1", "2026-01-02 10:00:00", "calls", "resolved"),
+        ("k2", "e2", "2026-01-03 11:00:00", "web", "anonymous"),
+    ]
+    schema = "customer_key string, event_id string, t string, source string, status string"
+    df = spark.createDataFrame(rows, schema)
+    df = df.selectExpr(
+        "customer_key",
+        "event_id",
+        "cast(t as timestamp) as event_time",
+        "to_date(t) as event_date",
+        "source",
+        "status as identity_status",
+    )
+    # a table created before its stats columns were declared: the next overwrite sets them
+    df.write.format("delta").save(table_path(settings, "silver.events"))
+    with TableTransaction(spark, settings) as tx:
+        tx.overwrite("silver.events", df)
+    props, cols = _file_stats(spark, settings, "silver.events")
+    assert props["delta.dataSkippingStatsColumns"] == "event_date,event_time,source,identity_status"
+    assert cols == {"event_date", "event_time", "source", "identity_status"}
+    # a table without declared stats columns keeps Delta's default: every column
+    with TableTransaction(spark, settings) as tx:
+        tx.overwrite("bronze.engagement", df)
+    props, cols = _file_stats(spark, settings, "bronze.engagement")
+    assert "delta.dataSkippingStatsColumns" not in props
+    assert cols == set(df.columns)
