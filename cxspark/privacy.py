@@ -38,6 +38,7 @@ __all__ = [
     "as_long",
     "digest",
     "hmac_key",
+    "long_column",
     "pseudonym",
     "pseudonym_column",
     "pseudonym_long",
@@ -102,9 +103,10 @@ def pseudonym_long(key: bytes, kind: str, value: str) -> int:
     return as_long(digest(key, kind, value))
 
 
-def pseudonym_column(key: bytes, kind: str, value: Column | str) -> Column:
+def pseudonym_column(key: bytes, kind: str | Column, value: Column | str) -> Column:
     """:func:`pseudonym` as a Spark column, computed in the JVM (no Python round trip).
 
+    ``kind`` is a fixed kind or, as a Column, one per row (an identifier's type).
     HMAC is ``H((K ^ opad) || H((K ^ ipad) || message))`` with the key padded to the hash's
     64-byte block (a longer key is hashed first); ``sha2`` over binary concatenations gives
     exactly that. ``tests/test_privacy.py`` checks it against :func:`pseudonym`.
@@ -115,6 +117,18 @@ def pseudonym_column(key: bytes, kind: str, value: Column | str) -> Column:
     inner_pad = bytes(b ^ 0x36 for b in block)
     outer_pad = bytes(b ^ 0x5C for b in block)
     col = F.col(value) if isinstance(value, str) else value
-    message = F.concat(F.lit(f"{kind}:".encode()), F.encode(col, "UTF-8"))
+    if isinstance(kind, str):
+        prefix = F.lit(f"{kind}:".encode())
+    else:
+        prefix = F.encode(F.concat(kind, F.lit(":")), "UTF-8")
+    message = F.concat(prefix, F.encode(col, "UTF-8"))
     inner = F.unhex(F.sha2(F.concat(F.lit(inner_pad), message), 256))
     return F.sha2(F.concat(F.lit(outer_pad), inner), 256)
+
+
+def long_column(hex_pseudonym: Column) -> Column:
+    """:func:`as_long` of a pseudonym's digest as a Spark column: its first 16 hex digits
+    (8 bytes) as a signed 64-bit integer (``conv`` to a negative base reads them signed)."""
+    from pyspark.sql import functions as F
+
+    return F.conv(F.substring(hex_pseudonym, 1, 16), 16, -10).cast("long")

@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 import pytest
+from pyspark.sql import functions as F
 
 from cxspark import privacy
 from cxspark.errors import ConfigError
@@ -254,3 +255,19 @@ def test_pseudonym_column_is_the_same_hmac_in_the_jvm(spark, key):
     df = spark.createDataFrame([(v,) for v in values], "v string")
     got = [r[0] for r in df.select(privacy.pseudonym_column(key, "text", "v")).collect()]
     assert got == [privacy.pseudonym(key, "text", v) for v in values]
+
+
+def test_pseudonym_column_takes_its_kind_from_a_column_and_long_column_is_as_long(spark, key=b"k" * 32):
+    rows = [("email", "jane@example.org"), ("phone", "+447400123456"), ("crm_id", "C100000007"), ("ü", "ß")]
+    df = spark.createDataFrame(rows, "kind string, v string")
+    out = df.select(privacy.pseudonym_column(key, F.col("kind"), "v").alias("p")).select(
+        "p", privacy.long_column(F.col("p")).alias("n")
+    )
+    got = [(r["p"], r["n"]) for r in out.collect()]
+    want = [(privacy.pseudonym(key, k, v), privacy.pseudonym_long(key, k, v)) for k, v in rows]
+    assert got == want
+    # both signs and the extremes of the 64-bit id
+    tops = ["f" * 16, "8" + "0" * 15, "7" + "f" * 15, "0" * 15 + "1"]
+    edges = spark.createDataFrame([(t + "0" * 48,) for t in tops], "p string")
+    got_edges = [r[0] for r in edges.select(privacy.long_column(F.col("p"))).collect()]
+    assert got_edges == [as_long(bytes.fromhex(t)) for t in tops] == [-1, -(2**63), 2**63 - 1, 1]

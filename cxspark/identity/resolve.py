@@ -43,11 +43,10 @@ from cxspark.identity.identifiers import (
     DEFAULT_SHARED_MAILBOXES,
     NormalizationPolicy,
     normalize,
-    normalize_series,
 )
 from cxspark.identity.split import Node, duplicate_entities, same_person_key, split_component
 from cxspark.io import one_row
-from cxspark.privacy import as_long, digest
+from cxspark.privacy import long_column, pseudonym_column
 from cxspark.sources import ID_TYPES, SOURCES, Source
 
 __all__ = [
@@ -241,37 +240,35 @@ NORMALIZED_SCHEMA = T.StructType(
     [
         T.StructField("id_type", T.StringType()),
         T.StructField("raw", T.StringType()),
+        T.StructField("value", T.StringType()),
         T.StructField("value_status", T.StringType()),
         T.StructField("reason", T.StringType()),
-        T.StructField("identifier", T.StringType()),
-        T.StructField("node", T.LongType()),
     ]
 )
+"""What :func:`normalize` says of each distinct value, as the Python side returns it."""
 
 
-def _normalize_batches(policy: NormalizationPolicy, key: bytes) -> Any:
+def _normalize_batches(policy: NormalizationPolicy) -> Any:
+    """:func:`normalize` over Arrow batches of distinct ``(id_type, raw)``: Python does only
+    the rules (the pandas frames of a pandas UDF and the HMAC cost more than the rules of
+    every type but phones; the HMAC is computed in the JVM)."""
+    import pyarrow as pa
+
     def run(batches: Any) -> Any:
-        for pdf in batches:
-            parts = []
-            for id_type, part in pdf.groupby("id_type", sort=False):
-                res = normalize_series(str(id_type), part["raw"], policy)
-                digests = [None if v is None else digest(key, str(id_type), v) for v in res["value"]]
-                parts.append(
-                    pd.DataFrame(
-                        {
-                            "id_type": _objects(part["id_type"]),
-                            "raw": _objects(part["raw"]),
-                            "value_status": _objects(res["status"]),
-                            "reason": _objects(res["reason"]),
-                            "identifier": _objects(None if d is None else d.hex() for d in digests),
-                            "node": pd.array(
-                                [None if d is None else as_long(d) for d in digests], dtype="Int64"
-                            ),
-                        }
-                    )
-                )
-            if parts:
-                yield pd.concat(parts, ignore_index=True)
+        for batch in batches:
+            types, raws = batch.column(0), batch.column(1)
+            pairs = zip(types.to_pylist(), raws.to_pylist(), strict=True)
+            results = [normalize(t, r, policy) for t, r in pairs]
+            yield pa.RecordBatch.from_arrays(
+                [
+                    types,
+                    raws,
+                    pa.array([r.value for r in results], pa.string()),
+                    pa.array([r.status for r in results], pa.string()),
+                    pa.array([r.reason for r in results], pa.string()),
+                ],
+                names=NORMALIZED_SCHEMA.fieldNames(),
+            )
 
     return run
 
@@ -286,11 +283,20 @@ def normalized_values(obs: DataFrame, policy: NormalizationPolicy, key: bytes) -
     """Each distinct ``(id_type, raw)`` normalised once: status, reason, pseudonym and node id.
 
     The raw value stays only in this intermediate result (never in a table); ``reason``
-    quotes no value (see :func:`_reason_category`).
+    quotes no value (see :func:`_reason_category`). The pseudonym is HMAC-SHA256 of
+    ``"<id_type>:<canonical value>"`` (:func:`cxspark.privacy.pseudonym`), its first 8
+    bytes the node id; both exist for ok and blocked values.
     """
     distinct = obs.where(F.col("raw").isNotNull()).select("id_type", "raw").distinct()
-    out = distinct.mapInPandas(_normalize_batches(policy, key), NORMALIZED_SCHEMA)
-    return out.withColumn("reason", _reason_category(F.col("reason")))
+    out = distinct.mapInArrow(_normalize_batches(policy), NORMALIZED_SCHEMA)
+    identifier = F.when(F.col("value").isNotNull(), pseudonym_column(key, F.col("id_type"), F.col("value")))
+    return out.select(
+        "id_type",
+        "raw",
+        "value_status",
+        _reason_category(F.col("reason")).alias("reason"),
+        identifier.alias("identifier"),
+    ).withColumn("node", long_column(F.col("identifier")))
 
 
 def _reason_category(reason: Column) -> Column:
