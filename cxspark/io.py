@@ -172,9 +172,6 @@ class TableWrite:
     operations: list[str] = field(default_factory=list)
 
 
-_STATS_COLUMNS = "delta.dataSkippingStatsColumns"
-
-
 class TableTransaction:
     """Writes to several Delta tables that succeed together or are rolled back together."""
 
@@ -203,17 +200,17 @@ class TableTransaction:
     def _declare_properties(self, name: str) -> None:
         """Give an existing table the properties its :class:`TableSpec` declares (one commit
         of this transaction, rolled back with it); a write creating a table sets them itself."""
-        stats = spec(name).stats_columns
-        if stats is None:
+        wanted = spec(name).properties
+        if not wanted:
             return
         from delta.tables import DeltaTable
 
         path = table_path(self.settings, name)
-        wanted = ",".join(stats)
         detail = DeltaTable.forPath(self.spark, path).detail().first()
         properties = (detail["properties"] if detail else None) or {}
-        if properties.get(_STATS_COLUMNS) != wanted:
-            self.spark.sql(f"ALTER TABLE delta.`{path}` SET TBLPROPERTIES ('{_STATS_COLUMNS}' = '{wanted}')")
+        if any(properties.get(k) != v for k, v in wanted.items()):
+            pairs = ", ".join(f"'{k}' = '{v}'" for k, v in wanted.items())
+            self.spark.sql(f"ALTER TABLE delta.`{path}` SET TBLPROPERTIES ({pairs})")
             self._committed(name, "set_properties")
 
     def _committed(self, name: str, operation: str) -> None:
@@ -237,9 +234,8 @@ class TableTransaction:
     def _writer(self, name: str, df: DataFrame, mode: str) -> Any:
         """``df.write`` in Delta with the table's write options (:class:`TableSpec`)."""
         writer = df.write.format("delta").mode(mode)
-        stats = spec(name).stats_columns
-        if stats is not None:  # a table property: kept by the table once created
-            writer = writer.option(_STATS_COLUMNS, ",".join(stats))
+        for k, v in spec(name).properties.items():  # table properties: set when the write creates it
+            writer = writer.option(k, v)
         return writer
 
     def _write(self, name: str, df: DataFrame, mode: str, partition_by: list[str] | None) -> None:

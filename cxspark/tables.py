@@ -9,7 +9,8 @@ Locations are ``<lakehouse root>/<layer>/<name>``; use :func:`table_path`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from cxspark.config import Settings, join_uri
 from cxspark.errors import TableError
@@ -47,21 +48,26 @@ __all__ = [
 ]
 
 
+NO_COLUMN_STATISTICS: Mapping[str, str] = {"delta.dataSkippingNumIndexedCols": "0"}
+"""Table properties of a table whose files keep no per-column statistics (min, max, nulls).
+
+Delta computes them for every row written, to skip files whose range misses a filter. For
+``silver.events`` they cost 28 of the 82 s its 1M-customer write takes (2 cores; 10 s for
+the first column, 3-4 s for each more), and they skip nothing where every file holds an
+even spread of the table: rows laid out by a keyed hash, as the timeline's files are (by
+identifier tuple) and the identity graph's (by pseudonym). A file's row count is kept."""
+
+
 @dataclass(frozen=True)
 class TableSpec:
-    """A lakehouse table: its name, what it holds and how it is written.
-
-    ``stats_columns``: the columns whose per-file statistics (min, max, nulls) Delta keeps
-    for data skipping, set as ``delta.dataSkippingStatsColumns`` when a write creates the
-    table; None keeps Delta's default (the first 32 columns). Statistics cost time on every
-    write (for ``silver.events``, 28 s of the 1M-customer timeline's 82 s write on 2 cores)
-    and help only where a file's values are narrower than the table's.
-    """
+    """A lakehouse table: its name, what it holds, and the Delta table properties its
+    writes set (on the write that creates it, or before the first write of a transaction
+    to a table that lacks them)."""
 
     name: str
     description: str
     restricted: bool = False
-    stats_columns: tuple[str, ...] | None = None
+    properties: Mapping[str, str] = field(default_factory=dict, hash=False)
 
     @property
     def layer(self) -> str:
@@ -110,8 +116,7 @@ _SPECS: list[TableSpec] = [
         SILVER_IDENTITY_GRAPH,
         "Every identifier seen (pseudonymised) with its customer key, the rule that linked it and "
         "its history (valid_from / valid_to).",
-        # identifiers and keys are keyed hashes, spread evenly over every file: no file can be skipped
-        stats_columns=("id_type", "link_status", "valid_from", "valid_to"),
+        properties=NO_COLUMN_STATISTICS,
     ),
     TableSpec(SILVER_IDENTITY_CHANGES, "Customer keys created, split, merged or retired, per resolve run."),
     TableSpec(
@@ -123,8 +128,7 @@ _SPECS: list[TableSpec] = [
         SILVER_EVENTS,
         "The unified customer timeline: every touchpoint of every source with customer key, UTC time, "
         "channel, canonical activity, department and case reference.",
-        # files are laid out by a hash of the record's identifiers: only time and source can narrow
-        stats_columns=("event_date", "event_time", "source", "identity_status"),
+        properties=NO_COLUMN_STATISTICS,
     ),
     TableSpec(
         SILVER_TEXTS,

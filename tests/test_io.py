@@ -90,10 +90,10 @@ def _file_stats(spark, settings, name):
     log = Path(path) / "_delta_log" / f"{table_version(spark, settings, name):020d}.json"
     actions = [json.loads(line) for line in log.read_text().splitlines()]
     stats = [json.loads(a["add"]["stats"]) for a in actions if "add" in a]
-    return detail["properties"], {col for s in stats for col in s["minValues"]}
+    return detail["properties"], {col for s in stats for col in s.get("minValues", {})}
 
 
-def test_tables_keep_statistics_only_for_their_stats_columns(spark, settings):
+def test_tables_keep_the_statistics_their_spec_declares(spark, settings):
     rows = [
         ("k1", "e1", "2026-01-02 10:00:00", "calls", "resolved"),
         ("k2", "e2", "2026-01-03 11:00:00", "web", "anonymous"),
@@ -108,16 +108,22 @@ def test_tables_keep_statistics_only_for_their_stats_columns(spark, settings):
         "source",
         "status as identity_status",
     )
-    # a table created before its stats columns were declared: the next overwrite sets them
+    # a table created before its properties were declared: the next transaction sets them
     df.write.format("delta").save(table_path(settings, "silver.events"))
     with TableTransaction(spark, settings) as tx:
         tx.overwrite("silver.events", df)
     props, cols = _file_stats(spark, settings, "silver.events")
-    assert props["delta.dataSkippingStatsColumns"] == "event_date,event_time,source,identity_status"
-    assert cols == {"event_date", "event_time", "source", "identity_status"}
-    # a table without declared stats columns keeps Delta's default: every column
+    assert props["delta.dataSkippingNumIndexedCols"] == "0"
+    assert cols == set()
+    assert read_table(spark, settings, "silver.events").count() == 2
+    # created by the transaction: the creating write sets them
+    with TableTransaction(spark, settings) as tx:
+        tx.merge("silver.identity_graph", df, ["event_id"])
+    props, cols = _file_stats(spark, settings, "silver.identity_graph")
+    assert props["delta.dataSkippingNumIndexedCols"] == "0" and cols == set()
+    # a table that declares none keeps Delta's default: every column
     with TableTransaction(spark, settings) as tx:
         tx.overwrite("bronze.engagement", df)
     props, cols = _file_stats(spark, settings, "bronze.engagement")
-    assert "delta.dataSkippingStatsColumns" not in props
+    assert "delta.dataSkippingNumIndexedCols" not in props
     assert cols == set(df.columns)
