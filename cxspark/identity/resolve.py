@@ -256,7 +256,7 @@ def _normalize_batches(policy: NormalizationPolicy) -> Any:
 
     def run(batches: Any) -> Any:
         for batch in batches:
-            types, raws = batch.column(0), batch.column(1)
+            types, raws = batch.column("id_type"), batch.column("raw")
             pairs = zip(types.to_pylist(), raws.to_pylist(), strict=True)
             results = [normalize(t, r, policy) for t, r in pairs]
             yield pa.RecordBatch.from_arrays(
