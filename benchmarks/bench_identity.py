@@ -35,6 +35,7 @@ there whose bronze is incomplete is ingested again from its landing data.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import itertools
 import json
@@ -95,6 +96,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--evaluate",
         action="store_true",
         help="also evaluate accuracy against the ground truth (pairwise F1, over-merge rate)",
+    )
+    ap.add_argument(
+        "--profile",
+        action="store_true",
+        help="record the resolve step with Java Flight Recorder and report the machine's CPU load, the "
+        "JVM's share, garbage-collection pauses and JIT compiling (recording kept as "
+        "<data-dir>/identity-<N>-resolve.jfr)",
     )
     ap.add_argument(
         "--driver-memory",
@@ -319,6 +327,8 @@ def ingest(settings: Settings) -> dict[str, Any]:
 
 def measure(args: argparse.Namespace) -> dict[str, Any]:
     """Resolve once and run the baseline in a fresh Spark session on the bronze of ``identity-<N>``."""
+    from jvm_profile import JvmProfile
+
     from cxspark.session import start_session
 
     customers: int = args.one
@@ -332,7 +342,9 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     with Step("start Spark") as started:
         spark = start_session(settings)
     try:
-        with Step(f"resolve {customers:,} customers") as resolved:
+        recording = args.data_dir / f"identity-{customers}-resolve.jfr"
+        profile = JvmProfile(spark, recording) if args.profile else None
+        with Step(f"resolve {customers:,} customers") as resolved, profile or contextlib.nullcontext():
             summary = resolve_once(spark, settings)
         if "skipped" in summary:
             raise StepError("resolve", f"the job did not run: {summary['skipped']}")
@@ -355,6 +367,8 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
             "resolve_to_baseline": round(resolved.seconds / base.seconds, 2) if base.seconds else None,
             "peak_memory_mib": {"spark_jvm": jvm_peak_mib(spark), "python": py_peak_mib()},
         }
+        if profile is not None:
+            result["jvm_profile"] = profile.figures
         if args.evaluate:
             result["evaluate"] = evaluate(spark, settings)
     finally:
@@ -448,6 +462,8 @@ def run_child(mode: str, customers: int, data_dir: Path, args: argparse.Namespac
         cmd += ["--driver-memory", args.driver_memory]
     if args.evaluate and mode == "one":
         cmd.append("--evaluate")
+    if args.profile and mode == "one":
+        cmd.append("--profile")
     result: dict[str, Any] | None = None
     error: dict[str, str] | None = None
     # cwd: the local profile's Ivy cache (.ivy) and conf are relative to the repository
@@ -621,6 +637,14 @@ def print_report(report: dict[str, Any]) -> None:
         print("| " + " | ".join(cell.rjust(w) for cell, w in zip(row, widths, strict=True)) + " |")
         if k == 0:
             print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+
+    profiled = [r for r in runs if r.get("jvm_profile")]
+    if profiled:
+        from jvm_profile import describe
+
+        print("\nJVM during resolve (Java Flight Recorder):")
+        for r in profiled:
+            print(f"  {r['generated_customers']:,}: {describe(r['jvm_profile'])}")
 
     print("\npreparation (not measured):")
     for r in runs:

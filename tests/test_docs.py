@@ -55,3 +55,37 @@ def test_every_landing_column_is_documented():
             assert re.search(rf"`{col}`", FORMATS_DOC), (
                 f"{src.name}.{col} missing from docs/landing-formats.md"
             )
+
+
+def _heading_anchors(path) -> set[str]:
+    """The anchors a Markdown renderer gives the file's headings (GitHub's rule: lower case,
+    punctuation dropped, spaces to hyphens, repeats numbered)."""
+    anchors: set[str] = set()
+    seen: dict[str, int] = {}
+    in_code = False
+    for line in path.read_text().splitlines():
+        if line.startswith("```"):
+            in_code = not in_code
+        heading = None if in_code else re.match(r"#+\s+(.*)", line)
+        if heading:
+            slug = re.sub(r"[^\w\- ]", "", heading.group(1).strip().lower()).replace(" ", "-")
+            n = seen.get(slug, 0)
+            seen[slug] = n + 1
+            anchors.add(slug if n == 0 else f"{slug}-{n}")
+    return anchors
+
+
+def test_every_relative_link_in_the_docs_resolves():
+    docs = [REPO / "README.md", REPO / "benchmarks" / "README.md", *sorted((REPO / "docs").glob("*.md"))]
+    broken = []
+    for doc in docs:
+        for link in re.findall(r"\]\(([^)\s]+)\)", doc.read_text()):
+            if re.match(r"[a-z]+:", link):
+                continue
+            target, _, anchor = link.partition("#")
+            path = (doc.parent / target).resolve() if target else doc
+            if not path.exists():
+                broken.append(f"{doc.relative_to(REPO)}: {link} (no such file)")
+            elif anchor and path.suffix == ".md" and anchor not in _heading_anchors(path):
+                broken.append(f"{doc.relative_to(REPO)}: {link} (no such heading)")
+    assert not broken, broken
