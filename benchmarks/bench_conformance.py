@@ -133,10 +133,10 @@ def child_pm4py(log_path: str, method: str, cores: int, out: str) -> dict[str, A
 def child_spark(log_path: str, method: str, cores: int, out: str, incremental: bool) -> dict[str, Any]:
     from pyspark.sql import functions as F
 
-    from cxspark.config import load_settings
+    from cxspark.core.config import load_settings
+    from cxspark.core.session import start_session
     from cxspark.journeys.build import variant_id
     from cxspark.journeys.conformance import conform_variants
-    from cxspark.session import start_session
 
     settings = load_settings(
         "local",

@@ -48,8 +48,8 @@ def _peak_mib() -> float:
 
 
 def _session(cores: int) -> Any:
-    from cxspark.config import load_settings
-    from cxspark.session import start_session
+    from cxspark.core.config import load_settings
+    from cxspark.core.session import start_session
 
     settings = load_settings(
         "local",

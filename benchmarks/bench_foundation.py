@@ -53,12 +53,12 @@ def main() -> None:
     ap.add_argument("--skip-ingest", action="store_true", help="measure the generator only")
     args = ap.parse_args()
 
-    from cxspark.audit import JobRun
-    from cxspark.config import load_settings
+    from cxspark.core.config import load_settings
+    from cxspark.core.session import start_session
+    from cxspark.core.sources import SOURCES
     from cxspark.generate import GeneratorSettings, generate
-    from cxspark.ingest import run_ingest
-    from cxspark.session import start_session
-    from cxspark.sources import SOURCES
+    from cxspark.ingest.job import run_ingest
+    from cxspark.lake.audit import JobRun
 
     work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="cxbench-"))
     landing = work / "landing"

@@ -55,7 +55,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
-    from cxspark.config import Settings
+    from cxspark.core.config import Settings
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -139,7 +139,7 @@ def lakehouse_root(data_dir: Path, customers: int) -> Path:
 
 
 def identity_sources() -> list[str]:
-    from cxspark.sources import SOURCES
+    from cxspark.core.sources import SOURCES
 
     return [name for name, src in SOURCES.items() if src.identifier_paths]
 
@@ -151,7 +151,7 @@ def missing_bronze(root: Path) -> list[str]:
 
 def bench_settings(root: Path, driver_memory: str | None) -> Settings:
     """The ``local`` profile with the lakehouse (and its landing folder) at ``root``."""
-    from cxspark.config import load_settings
+    from cxspark.core.config import load_settings
 
     overrides: dict[str, Any] = {"lakehouse": {"root": str(root), "landing": str(root / "landing")}}
     if driver_memory:
@@ -306,9 +306,9 @@ def generate_landing(landing: Path, customers: int, seed: int, settings: Setting
 
 
 def ingest(settings: Settings) -> dict[str, Any]:
-    from cxspark.audit import JobRun
-    from cxspark.ingest import run_ingest
-    from cxspark.session import start_session
+    from cxspark.core.session import start_session
+    from cxspark.ingest.job import run_ingest
+    from cxspark.lake.audit import JobRun
 
     with Step("ingest") as step:
         spark = start_session(settings)
@@ -329,7 +329,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     """Resolve once and run the baseline in a fresh Spark session on the bronze of ``identity-<N>``."""
     from jvm_profile import JvmProfile
 
-    from cxspark.session import start_session
+    from cxspark.core.session import start_session
 
     customers: int = args.one
     root = lakehouse_root(args.data_dir, customers)
@@ -378,8 +378,8 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def resolve_once(spark: SparkSession, settings: Settings) -> dict[str, Any]:
-    from cxspark.audit import JobRun
     from cxspark.identity.job import run_resolve
+    from cxspark.lake.audit import JobRun
 
     with JobRun(spark, settings, "resolve") as run:
         return run_resolve(run, force=True)
@@ -407,8 +407,8 @@ def baseline_counts(spark: SparkSession, settings: Settings) -> dict[str, dict[s
     """Per bronze table and identifier column: the number of distinct non-null values."""
     from pyspark.sql import functions as F
 
-    from cxspark.io import read_table, table_exists
-    from cxspark.sources import SOURCES
+    from cxspark.core.sources import SOURCES
+    from cxspark.lake.io import read_table, table_exists
 
     out: dict[str, dict[str, int]] = {}
     for name, src in SOURCES.items():
@@ -422,9 +422,9 @@ def baseline_counts(spark: SparkSession, settings: Settings) -> dict[str, dict[s
 
 
 def evaluate(spark: SparkSession, settings: Settings) -> dict[str, Any]:
-    from cxspark.audit import JobRun
-    from cxspark.evaluate import evaluate_identity
-    from cxspark.io import Scratch
+    from cxspark.identity.evaluate import evaluate_identity
+    from cxspark.lake.audit import JobRun
+    from cxspark.lake.io import Scratch
 
     with (
         Step("evaluate against the ground truth") as step,

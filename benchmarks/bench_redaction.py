@@ -82,7 +82,7 @@ def texts_for(args: argparse.Namespace) -> Path:
     """Write the sampled texts to a JSON file the measuring processes read."""
     landing = Path(args.data_dir) / f"identity-{args.customers}" / "landing"
     if not (landing / "manifest.json").exists():
-        from cxspark.config import load_settings
+        from cxspark.core.config import load_settings
         from cxspark.generate import GeneratorSettings, generate
 
         settings = load_settings("local", REPO / "conf", environ={})
@@ -134,9 +134,9 @@ def baseline(texts: list[str], batch_size: int) -> dict[str, Any]:
 def spark_path(texts: list[str], cores: int) -> dict[str, Any]:
     from pyspark.sql import functions as F
 
-    from cxspark.config import load_settings
+    from cxspark.core.config import load_settings
+    from cxspark.core.session import start_session
     from cxspark.redact.job import redact_distinct
-    from cxspark.session import start_session
 
     settings = load_settings(
         "local",

@@ -19,8 +19,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from cxspark.config import Settings, load_settings
-from cxspark.errors import CxsparkError
+from cxspark.core.config import Settings, load_settings
+from cxspark.core.errors import CxsparkError
 
 __all__ = ["JOBS", "Job", "main"]
 
@@ -45,7 +45,7 @@ def _generate_args(p: argparse.ArgumentParser) -> None:
 
 
 def _run_generate(args: argparse.Namespace, settings: Settings, run: Any) -> dict[str, Any]:
-    from cxspark.generate_job import run_generate
+    from cxspark.generate.job import run_generate
 
     return run_generate(
         settings,
@@ -75,7 +75,7 @@ def _ingest_args(p: argparse.ArgumentParser) -> None:
 
 
 def _run_ingest(args: argparse.Namespace, settings: Settings, run: Any) -> dict[str, Any]:
-    from cxspark.ingest import run_ingest
+    from cxspark.ingest.job import run_ingest
 
     summary = run_ingest(run, args.sources)
     return asdict(summary)
@@ -196,11 +196,11 @@ def _evaluate_args(p: argparse.ArgumentParser) -> None:
 def _run_evaluate(args: argparse.Namespace, settings: Settings, run: Any) -> dict[str, Any]:
     from pathlib import Path
 
+    from cxspark.core.errors import EvaluationError, InputError
     from cxspark.drivers.evaluate import evaluate_drivers
-    from cxspark.errors import EvaluationError, InputError
-    from cxspark.evaluate import evaluate_identity
-    from cxspark.io import Scratch
+    from cxspark.identity.evaluate import evaluate_identity
     from cxspark.journeys.evaluate import evaluate_conformance_xes, evaluate_journeys
+    from cxspark.lake.io import Scratch
     from cxspark.redact.evaluate import evaluate_redaction
 
     if args.what == "conformance":
@@ -389,9 +389,9 @@ def _print_value(key: str, value: Any, indent: str) -> None:
 
 
 def _run_jobs(names: list[str], args: argparse.Namespace, settings: Settings) -> None:
-    from cxspark.audit import JobRun
-    from cxspark.io import check_lakehouse
-    from cxspark.session import start_session
+    from cxspark.core.session import start_session
+    from cxspark.lake.audit import JobRun
+    from cxspark.lake.io import check_lakehouse
 
     spark = start_session(settings)
     check_lakehouse(spark, settings)

@@ -8,6 +8,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 env="${1:-${CXSPARK_ENV:-cluster}}"
-zip=$(.venv/bin/python -m cxspark.deploy package --out dist)
+zip=$(.venv/bin/python -m cxspark.core.deploy package --out dist)
 echo "packaged: $zip" >&2
-.venv/bin/python -m cxspark.deploy args --zip "$zip" --env "$env"
+.venv/bin/python -m cxspark.core.deploy args --zip "$zip" --env "$env"

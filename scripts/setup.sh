@@ -31,10 +31,10 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 
-delta_jar=$(.venv/bin/python -c 'from cxspark.session import delta_coordinate as d; o, a, v = d().split(":"); print(f".ivy/jars/{o}_{a}-{v}.jar")')
+delta_jar=$(.venv/bin/python -c 'from cxspark.core.session import delta_coordinate as d; o, a, v = d().split(":"); print(f".ivy/jars/{o}_{a}-{v}.jar")')
 if [ ! -f "$delta_jar" ]; then
   echo "setup: fetching Delta Lake jars into .ivy (Maven Central)"
   rm -rf .ivy/jars   # jars of another Delta version must not stay on the classpath
-  CXSPARK_ENV=local .venv/bin/python -m cxspark.session --fetch-jars
+  CXSPARK_ENV=local .venv/bin/python -m cxspark.core.session --fetch-jars
 fi
 echo "setup: ready ($(.venv/bin/python -c 'import pyspark, delta, importlib.metadata as m; print("pyspark", pyspark.__version__, "delta-spark", m.version("delta-spark"))'))"

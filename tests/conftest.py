@@ -16,7 +16,7 @@ os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
 
 
 def make_settings(tmp_path: Path, **overrides: Any):
-    from cxspark.config import load_settings
+    from cxspark.core.config import load_settings
 
     lake: dict[str, Any] = {"root": str(tmp_path / "lakehouse")}
     lake.update(overrides.pop("lakehouse", {}))
@@ -30,8 +30,8 @@ def cli_args(root: str | Path) -> list[str]:
 
 @pytest.fixture(scope="session")
 def spark() -> Iterator[Any]:
-    from cxspark.config import load_settings
-    from cxspark.session import start_session
+    from cxspark.core.config import load_settings
+    from cxspark.core.session import start_session
 
     settings = load_settings("test", CONF, environ={})
     session = start_session(settings)

@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 from cxspark.cli import main
-from cxspark.io import read_table
+from cxspark.lake.io import read_table
 
 from .conftest import CONF, cli_args, make_settings
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from cxspark.config import load_settings
-from cxspark.errors import ConfigError
-from cxspark.tables import table_path
+from cxspark.core.config import load_settings
+from cxspark.core.errors import ConfigError
+from cxspark.lake.tables import table_path
 
 from .conftest import CONF
 
@@ -107,12 +107,21 @@ def test_command_line_overrides_win(conf):
 
 
 def test_noise_rates_and_session_time_zone_are_checked(conf):
+    from cxspark.generate.job import noise_settings
+
     with pytest.raises(
         ConfigError,
-        match=r"environment variable CXSPARK__GENERATE__NOISE__junk_rate: .*"
-        r"unknown noise rate 'junk_rate'",
+        match=r"environment variable CXSPARK__GENERATE__NOISE__junk_rate: .*between 0 and 1",
     ):
-        load_settings("test", conf, environ={"CXSPARK__GENERATE__NOISE__junk_rate": "0.1"})
+        load_settings("test", conf, environ={"CXSPARK__GENERATE__NOISE__junk_rate": "1.5"})
+    # the names are the generator's: checked when it runs, naming the field
+    s = load_settings("test", conf, environ={"CXSPARK__GENERATE__NOISE__junk_rate": "0.1"})
+    with pytest.raises(
+        ConfigError,
+        match=r"generate\.noise\.junk_rate: unknown noise rate 'junk_rate' "
+        r"\(did you mean 'skip_rate'",
+    ):
+        noise_settings(s.generate.noise)
     with pytest.raises(ConfigError, match=r"spark\.sql\.session\.timeZone must stay UTC"):
         load_settings(
             "test", conf, environ={"CXSPARK__SPARK__CONF": "{spark.sql.session.timeZone: Europe/Paris}"}

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 
-from cxspark.audit import RUNS_SCHEMA
-from cxspark.ingest import INGEST_FILES_SCHEMA
-from cxspark.sources import SOURCES
-from cxspark.tables import TABLES
+from cxspark.core.sources import SOURCES
+from cxspark.ingest.job import INGEST_FILES_SCHEMA
+from cxspark.lake.audit import RUNS_SCHEMA
+from cxspark.lake.tables import TABLES
 
 from .conftest import REPO
 

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from pyspark.sql import functions as F
 
+from cxspark.core.errors import InputError
 from cxspark.drivers.features import FEATURES, feature_names, journey_features, labelled
 from cxspark.drivers.model import (
     check_features,
@@ -19,8 +20,7 @@ from cxspark.drivers.model import (
     time_split,
 )
 from cxspark.drivers.remediation import with_status
-from cxspark.errors import InputError
-from cxspark.io import read_table
+from cxspark.lake.io import read_table
 
 from .conftest import make_settings
 

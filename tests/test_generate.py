@@ -1,6 +1,6 @@
 """Tests of the synthetic data generator (pure Python, no Spark).
 
-The landing files are checked against ``cxspark.sources`` with an independent checker
+The landing files are checked against ``cxspark.core.sources`` with an independent checker
 written here (type casting with the field's format, required, minimum/maximum, allowed,
 plus the survey duplicate/fraud rules), and against the ground truth in ``_truth/``.
 """
@@ -22,7 +22,9 @@ import phonenumbers
 import pyarrow.parquet as pq
 import pytest
 
-from cxspark.generate import GeneratorSettings, NoiseSettings, VocabularyError, generate, load_vocabulary
+from cxspark.core.errors import ConfigError
+from cxspark.core.sources import SOURCES, Field, Source
+from cxspark.generate import GeneratorSettings, NoiseSettings, generate, load_generator_vocabulary
 from cxspark.generate.identity import (
     JUNK_ACCOUNTS,
     JUNK_EMAILS,
@@ -31,7 +33,7 @@ from cxspark.generate.identity import (
     canonical_email,
 )
 from cxspark.generate.pii import ENTITY_TYPES, iban_valid, luhn_valid
-from cxspark.sources import SOURCES, Field, Source
+from cxspark.lake.vocabulary import VocabularyError, load_vocabulary
 
 LONDON = ZoneInfo("Europe/London")
 Lines = dict[str, list[tuple[str, int, str]]]
@@ -283,7 +285,13 @@ def test_vocabulary_errors_name_file_and_entry(tmp_path: Path) -> None:
     )
     broken = tmp_path / "activities.yaml"
     broken.write_text(text)
+    # the platform asks only that the file is well formed; the generator needs its codes
+    assert "issue_reported" not in load_vocabulary(broken).natives["calls"]
     with pytest.raises(VocabularyError, match="calls:issue_reported"):
+        load_generator_vocabulary(broken)
+    # a typo reaches the user as one line (a CxsparkError), not a traceback
+    broken.write_text(text.replace("activities:", "activitys:", 1))
+    with pytest.raises(ConfigError, match=r"activities\.yaml: 'activities' must be a mapping"):
         load_vocabulary(broken)
 
 

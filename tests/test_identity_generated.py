@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from cxspark.cli import main
-from cxspark.io import read_table
-from cxspark.sources import SOURCES
-from cxspark.tables import SILVER_CUSTOMERS, SILVER_EVENTS
-from cxspark.timeline import EVENT_SOURCES
+from cxspark.core.sources import SOURCES
+from cxspark.identity.timeline import EVENT_SOURCES
+from cxspark.lake.io import read_table
+from cxspark.lake.tables import SILVER_CUSTOMERS, SILVER_EVENTS
 
 from .conftest import cli_args, make_settings
 
@@ -88,7 +88,7 @@ def test_journey_evaluation_meets_the_targets(resolved, capsys):
 
 
 def test_every_journey_is_checked_and_the_gold_tables_agree(spark, resolved):
-    from cxspark.tables import (
+    from cxspark.lake.tables import (
         GOLD_BREAKPOINTS,
         GOLD_CONFORMANCE,
         GOLD_DEVIATIONS,
@@ -118,7 +118,7 @@ def test_every_journey_is_checked_and_the_gold_tables_agree(spark, resolved):
 
 
 def test_journey_columns_are_documented(spark, resolved):
-    from cxspark.tables import (
+    from cxspark.lake.tables import (
         GOLD_BREAKPOINTS,
         GOLD_CONFORMANCE,
         GOLD_DEVIATIONS,
@@ -174,7 +174,7 @@ def test_an_imported_xes_log_is_mined_on_its_own(spark, tmp_path, capsys):
     import datetime as dt
 
     from cxspark.journeys.xes import write_xes
-    from cxspark.tables import GOLD_CONFORMANCE, GOLD_JOURNEYS
+    from cxspark.lake.tables import GOLD_CONFORMANCE, GOLD_JOURNEYS
 
     t0 = dt.datetime(2025, 5, 1, 9, tzinfo=dt.UTC)
     steps = ["cancel_requested", "retention_offer", "cancellation_confirmed", "final_bill_issued"]

@@ -18,6 +18,7 @@ import pandas as pd
 import phonenumbers
 import pytest
 
+from cxspark.core.sources import PERSONAL_ID_TYPES, SOURCES
 from cxspark.generate import GeneratorSettings, generate
 from cxspark.generate.identity import (
     JUNK_ACCOUNTS,
@@ -38,7 +39,6 @@ from cxspark.identity import (
     normalize,
     normalize_series,
 )
-from cxspark.sources import PERSONAL_ID_TYPES, SOURCES
 
 # ``cxspark.identity.identifiers`` is shadowed by the function of the same name.
 normalize_module = importlib.import_module("cxspark.identity.identifiers")

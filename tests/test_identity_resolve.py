@@ -20,14 +20,14 @@ from typing import Any
 import pytest
 from pyspark.sql import functions as F
 
-from cxspark.audit import JobRun
+from cxspark.core.privacy import DEMO_KEY, pseudonym
+from cxspark.core.sources import SOURCES
 from cxspark.identity.graph import connected_components
 from cxspark.identity.job import run_resolve
-from cxspark.io import Scratch, read_table, table_path, table_version
-from cxspark.parse import bronze_schema
-from cxspark.privacy import DEMO_KEY, pseudonym
-from cxspark.sources import SOURCES
-from cxspark.tables import (
+from cxspark.lake.audit import JobRun
+from cxspark.lake.bronze import bronze_schema
+from cxspark.lake.io import Scratch, read_table, table_path, table_version
+from cxspark.lake.tables import (
     SILVER_CUSTOMERS,
     SILVER_EVENTS,
     SILVER_IDENTITY_CHANGES,
@@ -631,7 +631,7 @@ def test_each_tuple_links_to_its_strongest_identifier_and_edges_keep_the_first_s
 
 
 def test_links_are_explained_by_the_strongest_neighbour_in_the_cluster(spark):
-    from cxspark.config import IdentitySettings
+    from cxspark.core.config import IdentitySettings
     from cxspark.identity.resolve import explain_links, link_edges
 
     big, small = 2**63 - 1, -(2**63)
@@ -695,7 +695,7 @@ def test_links_are_explained_by_the_strongest_neighbour_in_the_cluster(spark):
 
 
 def test_a_tuple_takes_the_cluster_of_its_strongest_linked_identifier(spark):
-    from cxspark.config import IdentitySettings
+    from cxspark.core.config import IdentitySettings
     from cxspark.identity.resolve import _tuple_clusters, tuple_pivots
 
     big = 2**63 - 1
@@ -766,7 +766,7 @@ def test_sources_missing_entirely_are_reported(spark, tmp_path, monkeypatch):
 
 
 def test_event_attributes_carry_no_personal_data():
-    from cxspark.timeline import EVENT_SOURCES
+    from cxspark.identity.timeline import EVENT_SOURCES
 
     personal = {"ip", "ip_address", "user_agent", "first_name", "last_name", "street", "postcode", "visitor"}
     for name, spec in EVENT_SOURCES.items():

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from cxspark.audit import JobRun
-from cxspark.errors import InputError
-from cxspark.ingest import run_ingest
-from cxspark.io import read_table, table_exists, table_version
-from cxspark.sources import UnknownSourceError
+from cxspark.core.errors import InputError
+from cxspark.core.sources import UnknownSourceError
+from cxspark.ingest.job import run_ingest
+from cxspark.lake.audit import JobRun
+from cxspark.lake.io import read_table, table_exists, table_version
 
 ENGAGEMENT_HEADER = "record_id,team,month,engagement_score,respondents,headcount"
 BILLING_HEADER = (
@@ -167,7 +167,7 @@ def test_rows_left_by_an_interrupted_run_are_replaced_not_doubled(spark, setting
     land(settings, "engagement", "e1.csv", engagement(21))
     ingest(spark, settings)
     # simulate a driver killed after the bronze commit but before the manifest commit
-    from cxspark.io import table_path
+    from cxspark.lake.io import table_path
 
     spark.sql(f"DELETE FROM delta.`{table_path(settings, 'audit.ingest_files')}`")
     s = ingest(spark, settings)
@@ -190,7 +190,7 @@ def test_file_names_that_could_break_sql_or_globs_are_refused(spark, settings):
 
 
 def test_audit_row_that_cannot_be_written_is_an_error(spark, settings):
-    from cxspark.errors import AuditError
+    from cxspark.core.errors import AuditError
 
     blocker = Path(settings.lakehouse.root) / "audit" / "runs"
     blocker.parent.mkdir(parents=True)

@@ -8,10 +8,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cxspark.audit import JobRun
-from cxspark.ingest import run_ingest
-from cxspark.io import read_table, table_version
-from cxspark.sources import SOURCES
+from cxspark.core.sources import SOURCES
+from cxspark.ingest.job import run_ingest
+from cxspark.lake.audit import JobRun
+from cxspark.lake.io import read_table, table_version
 
 from .conftest import make_settings
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from cxspark.audit import JobRun
-from cxspark.errors import LakehouseError, RollbackError, TableError
-from cxspark.io import TableTransaction, check_lakehouse, read_table, table_exists, table_version
-from cxspark.tables import table_path
+from cxspark.core.errors import LakehouseError, RollbackError, TableError
+from cxspark.lake.audit import JobRun
+from cxspark.lake.io import TableTransaction, check_lakehouse, read_table, table_exists, table_version
+from cxspark.lake.tables import table_path
 
 from .conftest import make_settings
 

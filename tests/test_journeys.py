@@ -9,12 +9,12 @@ import pandas as pd
 import pytest
 from pyspark.sql import functions as F
 
-from cxspark.errors import ConfigError
+from cxspark.core.errors import ConfigError
+from cxspark.identity.timeline import EVENT_COLUMNS
 from cxspark.journeys.blueprints import load_blueprint, load_blueprints
 from cxspark.journeys.build import JourneyVocabulary, assign_events, event_flags, finish_journeys
 from cxspark.journeys.conformance import conform_variants, deviations_of
 from cxspark.journeys.metrics import breakpoints, conformance_per_journey, deviation_stats, variant_stats
-from cxspark.timeline import EVENT_COLUMNS
 
 from .conftest import CONF, make_settings
 
@@ -350,7 +350,7 @@ def test_a_blueprint_for_an_unknown_journey_type_is_an_error(tmp_path: Path):
     conf_dir = tmp_path / "conf"
     shutil.copytree(CONF, conf_dir)
     shutil.copy(conf_dir / "blueprints" / "cancellation.bpmn", conf_dir / "blueprints" / "refund.bpmn")
-    from cxspark.config import load_settings
+    from cxspark.core.config import load_settings
 
     settings = load_settings("test", conf_dir, environ={})
     with pytest.raises(ConfigError, match=r"refund\.bpmn: no journey type 'refund'"):

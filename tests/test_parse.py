@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from chispa import assert_df_equality
 
-from cxspark.parse import bursts, duplicate_keys, parse_records, read_lines, split_valid, validate
-from cxspark.sources import Field, Source
+from cxspark.core.sources import Field, Source
+from cxspark.ingest.parse import bursts, duplicate_keys, parse_records, read_lines, split_valid, validate
 
 TINY_CSV = Source(
     name="tiny",

@@ -1,4 +1,4 @@
-"""Keyed pseudonymisation (cxspark.privacy): where the key comes from, when it is refused, and
+"""Keyed pseudonymisation (cxspark.core.privacy): where the key comes from, when it is refused, and
 that pseudonyms are HMAC-SHA256 of "<kind>:<value>" (pure Python, no Spark)."""
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import pytest
 from pyspark.sql import functions as F
 
 from cxspark import privacy
-from cxspark.errors import ConfigError
-from cxspark.privacy import DEMO_KEY, MIN_KEY_BYTES, as_long, digest, hmac_key, pseudonym, pseudonym_long
+from cxspark.core.errors import ConfigError
+from cxspark.core.privacy import DEMO_KEY, MIN_KEY_BYTES, as_long, digest, hmac_key, pseudonym, pseudonym_long
 
 from .conftest import make_settings
 
@@ -39,7 +39,7 @@ def test_default_variable_name(tmp_path: Path) -> None:
 
 
 def test_key_from_environment(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.DEBUG, logger="cxspark.privacy")
+    caplog.set_level(logging.DEBUG, logger="cxspark.core.privacy")
     secret = "s3cret-" + "x" * 40
     assert hmac_key(make_settings(tmp_path), {VAR: secret}) == secret.encode()
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
@@ -76,7 +76,7 @@ def test_short_key_refused_even_when_required(tmp_path: Path) -> None:
 
 
 def test_required_key_present_is_used(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.DEBUG, logger="cxspark.privacy")
+    caplog.set_level(logging.DEBUG, logger="cxspark.core.privacy")
     settings = make_settings(tmp_path, privacy={"require_key": True})
     assert hmac_key(settings, {VAR: KEY.decode()}) == KEY
     assert not caplog.records
@@ -98,16 +98,18 @@ def test_missing_required_key_raises_naming_variable_and_profile(tmp_path: Path,
 def test_missing_key_falls_back_to_demo_key_with_warning(
     tmp_path: Path, caplog: pytest.LogCaptureFixture, environ: dict
 ) -> None:
-    caplog.set_level(logging.WARNING, logger="cxspark.privacy")
+    caplog.set_level(logging.WARNING, logger="cxspark.core.privacy")
     assert hmac_key(make_settings(tmp_path), environ) == DEMO_KEY
-    warnings = [r for r in caplog.records if r.levelno == logging.WARNING and r.name == "cxspark.privacy"]
+    warnings = [
+        r for r in caplog.records if r.levelno == logging.WARNING and r.name == "cxspark.core.privacy"
+    ]
     assert len(warnings) == 1
     assert "DEMO" in warnings[0].getMessage()
     assert VAR in warnings[0].getMessage()
 
 
 def test_custom_variable_name(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.WARNING, logger="cxspark.privacy")
+    caplog.set_level(logging.WARNING, logger="cxspark.core.privacy")
     settings = make_settings(tmp_path, privacy={"key_env": "MY_KEY"})
     assert settings.privacy.key_env == "MY_KEY"
     assert hmac_key(settings, {"MY_KEY": KEY.decode(), VAR: OTHER_KEY.decode()}) == KEY

@@ -10,8 +10,8 @@ import time
 
 import pytest
 
-from cxspark.config import load_settings
-from cxspark.errors import ConfigError
+from cxspark.core.config import load_settings
+from cxspark.core.errors import ConfigError
 from cxspark.redact.engine import KnownNames, Redactor, classify, common_words
 from tests.conftest import CONF, REPO
 

@@ -1,6 +1,6 @@
 """Integration: a real Spark standalone master and worker on 127.0.0.1, the ingest job submitted to it.
 
-Uses the same spark-submit options as ``deploy/submit.sh`` (cxspark.deploy), then reads
+Uses the same spark-submit options as ``deploy/submit.sh`` (cxspark.core.deploy), then reads
 the Delta output with the test session.  Both daemons are stopped by their pids.
 """
 
@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from cxspark.deploy import build_zip, submit_arguments
-from cxspark.io import read_table
+from cxspark.core.deploy import build_zip, submit_arguments
+from cxspark.lake.io import read_table
 
 from .conftest import REPO, make_settings
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from cxspark.errors import CxsparkError, InputError
+from cxspark.core.errors import CxsparkError, InputError
 from cxspark.journeys import xes
 from cxspark.journeys.xes import XesEvent, iter_xes, write_xes
 

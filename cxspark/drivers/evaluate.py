@@ -24,16 +24,17 @@ from typing import Any
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
-from cxspark.config import Settings, join_uri
+from cxspark.core.config import Settings
+from cxspark.core.errors import EvaluationError
+from cxspark.core.paths import join_uri
 from cxspark.drivers.features import labelled
 from cxspark.drivers.job import features_of, read_inputs
 from cxspark.drivers.model import predict, roc_auc, time_split
 from cxspark.drivers.tracking import Tracker
-from cxspark.errors import EvaluationError
-from cxspark.evaluate import Target, truth_table, with_targets
-from cxspark.io import one_row
+from cxspark.generate.evaluation import Target, truth_table, with_targets
 from cxspark.journeys.evaluate import matched_journeys
-from cxspark.tables import GOLD_DRIVERS
+from cxspark.lake.io import one_row
+from cxspark.lake.tables import GOLD_DRIVERS
 
 __all__ = ["DRIVER_TARGETS", "MATERIAL", "PLANTED_FEATURES", "evaluate_drivers"]
 

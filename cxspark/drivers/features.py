@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
-from cxspark.config import DriverSettings, JourneySettings
+from cxspark.core.config import DriverSettings, JourneySettings
 
 __all__ = [
     "FEATURES",
@@ -133,9 +133,9 @@ def _count(arr: Column, pred: Callable[[Column], Column]) -> Column:
 def customer_switches(journey_events: DataFrame, activities: list[str], jcfg: JourneySettings) -> DataFrame:
     """``journey_id, _customer_switches``: changes of channel group between consecutive contacts of
     ``activities`` (the customer's own) in each journey."""
-    from cxspark.timeline import lookup
+    from cxspark.journeys.build import channel_group
 
-    group = F.coalesce(lookup(jcfg.channel_groups, F.col("channel")), F.col("channel"))
+    group = channel_group(jcfg)
     own = journey_events.where(F.col("activity").isin(activities)).select(
         "journey_id", "seq", group.alias("_g")
     )

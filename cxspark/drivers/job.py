@@ -20,7 +20,7 @@ from typing import Any
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from cxspark.audit import JobRun
+from cxspark.core.errors import InputError, TableError
 from cxspark.drivers.features import FEATURES, TARGETS, feature_names, journey_features, labelled
 from cxspark.drivers.model import (
     MODEL_KINDS,
@@ -35,9 +35,10 @@ from cxspark.drivers.model import (
 )
 from cxspark.drivers.remediation import REMEDIATION_COLUMNS, affected_rows, remediation, with_status
 from cxspark.drivers.tracking import CHALLENGER, CHAMPION, Tracker, csv_text
-from cxspark.errors import InputError, TableError
-from cxspark.io import Scratch, table_exists
-from cxspark.tables import (
+from cxspark.journeys.build import event_flags, journey_vocabulary
+from cxspark.lake.audit import JobRun
+from cxspark.lake.io import Scratch, table_exists
+from cxspark.lake.tables import (
     GOLD_BREAKPOINTS,
     GOLD_CONFORMANCE,
     GOLD_DRIVERS,
@@ -46,6 +47,7 @@ from cxspark.tables import (
     SILVER_CUSTOMERS,
     SILVER_JOURNEY_EVENTS,
 )
+from cxspark.lake.vocabulary import load_vocabulary
 
 __all__ = ["DRIVERS_SCHEMA", "features_of", "read_inputs", "run_drivers"]
 
@@ -388,16 +390,11 @@ def _remediation(
     version: str,
     scratch: Scratch,
 ) -> DataFrame:
-    from cxspark.generate.vocabulary import load_vocabulary
-    from cxspark.journeys.job import vocabulary
-
     spark, settings = run.spark, run.settings
     cfg = settings.drivers
     flagged = None
     if table_exists(spark, settings, SILVER_JOURNEY_EVENTS):
-        from cxspark.journeys.build import event_flags
-
-        _, vocab = vocabulary(settings)
+        _, vocab = journey_vocabulary(settings)
         flagged = event_flags(run.read(SILVER_JOURNEY_EVENTS), settings.journeys, vocab)
     affected = scratch.materialize(
         affected_rows(features, usable, conformance, flagged, breakpoints, cfg, settings.journeys), "affected"

@@ -27,9 +27,9 @@ from pyspark.ml.functions import vector_to_array
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
-from cxspark.config import DriverSettings
-from cxspark.errors import InputError
-from cxspark.io import one_row
+from cxspark.core.config import DriverSettings
+from cxspark.core.errors import InputError
+from cxspark.lake.io import one_row
 
 __all__ = [
     "MODEL_KINDS",

@@ -20,8 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cxspark.config import Settings, join_uri
-from cxspark.errors import ConfigError, InputError
+from cxspark.core.config import Settings
+from cxspark.core.errors import ConfigError, InputError
+from cxspark.core.paths import join_uri
 
 __all__ = ["CHALLENGER", "CHAMPION", "Champion", "Tracker", "tracking_uri"]
 

@@ -1,6 +1,6 @@
 """Deterministic synthetic customer-experience landing data, with ground truth.
 
-Generates raw landing files for every source in :mod:`cxspark.sources` (CRM, billing,
+Generates raw landing files for every source in :mod:`cxspark.core.sources` (CRM, billing,
 calls, web, tickets, chats, surveys, engagement) for a population of customers who follow
 service blueprints with planted deviations, identifier noise, PII in free text, bad
 records and a planted dissatisfaction model; the truth of all of it is written as Parquet
@@ -20,15 +20,13 @@ from __future__ import annotations
 
 from cxspark.generate.runner import GENERATOR_VERSION, GenerationSummary, generate
 from cxspark.generate.settings import GeneratorSettings, NoiseSettings
-from cxspark.generate.vocabulary import Vocabulary, VocabularyError, load_vocabulary
+from cxspark.generate.vocabulary import load_generator_vocabulary
 
 __all__ = [
     "GENERATOR_VERSION",
     "GenerationSummary",
     "GeneratorSettings",
     "NoiseSettings",
-    "Vocabulary",
-    "VocabularyError",
     "generate",
-    "load_vocabulary",
+    "load_generator_vocabulary",
 ]

@@ -1,4 +1,4 @@
-"""Planting bad records that an ingest applying ``cxspark.sources`` rules must catch.
+"""Planting bad records that an ingest applying ``cxspark.core.sources`` rules must catch.
 
 Kinds (``detail`` names the field, or the fault for malformed lines):
 
@@ -13,7 +13,7 @@ Survey duplicates and fraud are planted in :mod:`cxspark.generate.render.surveys
 
 Example::
 
-    >>> from cxspark.sources import SOURCES
+    >>> from cxspark.core.sources import SOURCES
     >>> sorted(applicable_kinds(SOURCES["chats"]))
     ['bad_type', 'malformed', 'missing_required']
 """
@@ -22,10 +22,10 @@ from __future__ import annotations
 
 import random
 
+from cxspark.core.sources import Field, Source
 from cxspark.generate.output import Row, csv_line, json_line
 from cxspark.generate.rng import pick
 from cxspark.generate.timeutil import iso_z
-from cxspark.sources import Field, Source
 
 __all__ = ["applicable_kinds", "corrupt_row", "plant_bad_records"]
 

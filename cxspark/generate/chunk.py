@@ -48,7 +48,7 @@ from cxspark.generate.rng import pick
 from cxspark.generate.settings import GeneratorSettings
 from cxspark.generate.timeutil import DAY
 from cxspark.generate.truth import write_part
-from cxspark.generate.vocabulary import Vocabulary
+from cxspark.lake.vocabulary import Vocabulary
 
 __all__ = ["ChunkResult", "ChunkTask", "run_chunk"]
 

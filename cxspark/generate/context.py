@@ -3,7 +3,7 @@
 Example::
 
     >>> from cxspark.generate.settings import GeneratorSettings
-    >>> from cxspark.generate.vocabulary import load_vocabulary
+    >>> from cxspark.lake.vocabulary import load_vocabulary
     >>> ctx = ChunkContext(GeneratorSettings(customers=10, seed=1), 0, load_vocabulary())
     >>> ctx.new_id("calls")
     'CL-00000-0000001'
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from cxspark.core.sources import SOURCES
 from cxspark.generate.identity import IdentifierWriter, Person
 from cxspark.generate.journeys import JourneyPlanner
 from cxspark.generate.output import SourceBuffer
@@ -21,8 +22,7 @@ from cxspark.generate.settings import GeneratorSettings
 from cxspark.generate.teams import engagement_lookup, engagement_scores
 from cxspark.generate.text import Span
 from cxspark.generate.timeutil import month_starts
-from cxspark.generate.vocabulary import Vocabulary
-from cxspark.sources import SOURCES
+from cxspark.lake.vocabulary import Vocabulary
 
 __all__ = ["ChunkContext"]
 

@@ -19,7 +19,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from cxspark.sources import Source
+from cxspark.core.sources import Source
 
 __all__ = ["Row", "SourceBuffer", "csv_line", "json_line", "write_rows"]
 

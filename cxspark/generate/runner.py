@@ -23,13 +23,13 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+from cxspark.core.sources import SOURCES
 from cxspark.generate import outcome
 from cxspark.generate.chunk import ChunkResult, ChunkTask, run_chunk
 from cxspark.generate.phones import REGIONS, phone_capacity
 from cxspark.generate.settings import GeneratorSettings
 from cxspark.generate.truth import SCHEMAS, TRUTH_DIR
-from cxspark.generate.vocabulary import load_vocabulary
-from cxspark.sources import SOURCES
+from cxspark.generate.vocabulary import load_generator_vocabulary
 
 __all__ = ["GENERATOR_VERSION", "GenerationSummary", "generate"]
 
@@ -79,7 +79,7 @@ def generate(
         raise TypeError(f"settings must be a GeneratorSettings, got {type(settings).__name__}")
     if workers is not None and (not isinstance(workers, int) or workers < 1):
         raise ValueError(f"workers must be a positive integer, got {workers!r}")
-    vocab = load_vocabulary(activities_path)
+    vocab = load_generator_vocabulary(activities_path)
     _check_capacity(settings)
     root = Path(landing_dir)
     _prepare(root, overwrite)

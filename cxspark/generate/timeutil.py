@@ -1,7 +1,7 @@
 """Time helpers: the simulation window, business hours and the landing timestamp formats.
 
 All simulated instants are integer seconds since the epoch (UTC).  Formatting follows
-``cxspark.sources``: ISO ``...Z`` in UTC, calls in Europe/London wall time
+``cxspark.core.sources``: ISO ``...Z`` in UTC, calls in Europe/London wall time
 (``dd/MM/yyyy HH:mm:ss``), chats ISO with the Europe/London offset.
 
 Example::

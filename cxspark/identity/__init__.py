@@ -1,7 +1,7 @@
 """Identity resolution: who is behind each record, across sources.
 
 This first part normalises and validates the identifiers that landing fields carry
-(``Field.identifier`` in :mod:`cxspark.sources`) into one canonical form per type, and
+(``Field.identifier`` in :mod:`cxspark.core.sources`) into one canonical form per type, and
 blocks junk that must never link records.
 
 Example::

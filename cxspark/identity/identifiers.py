@@ -1,6 +1,6 @@
 """Identifier normalisation and validation: one canonical form per identifier type.
 
-Every identifier a landing field carries (``Field.identifier`` in :mod:`cxspark.sources`)
+Every identifier a landing field carries (``Field.identifier`` in :mod:`cxspark.core.sources`)
 goes through :func:`normalize` before identity resolution compares it with anything.
 Each rule lives in exactly one place here; :class:`NormalizationPolicy` holds the
 configurable parts (default phone region, email provider rules, junk blocklists).
@@ -57,7 +57,7 @@ import numpy as np
 import pandas as pd
 import phonenumbers
 
-from cxspark.sources import ID_TYPES
+from cxspark.core.sources import ID_TYPES
 
 __all__ = [
     "DEFAULT_BLOCKED_EMAIL_DOMAINS",

@@ -19,21 +19,21 @@ from typing import Any
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from cxspark.audit import JobRun
-from cxspark.errors import TableError
-from cxspark.generate.vocabulary import load_vocabulary
+from cxspark.core.errors import TableError
+from cxspark.core.privacy import hmac_key
+from cxspark.core.sources import ID_TYPES, SOURCES
 from cxspark.identity.resolve import Resolution, check_tuple_ids, record_tuples, resolve, stable_keys
-from cxspark.io import Scratch, one_row, read_table, table_exists
-from cxspark.privacy import hmac_key
-from cxspark.sources import ID_TYPES, SOURCES
-from cxspark.tables import (
+from cxspark.identity.timeline import build_events
+from cxspark.lake.audit import JobRun
+from cxspark.lake.io import Scratch, one_row, read_table, table_exists
+from cxspark.lake.tables import (
     SILVER_CUSTOMERS,
     SILVER_EVENTS,
     SILVER_IDENTITY_CHANGES,
     SILVER_IDENTITY_GRAPH,
     SILVER_IDENTITY_QUALITY,
 )
-from cxspark.timeline import build_events
+from cxspark.lake.vocabulary import load_vocabulary
 
 __all__ = ["GRAPH_TRACKED", "run_resolve"]
 

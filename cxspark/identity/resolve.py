@@ -9,7 +9,7 @@ The steps, each a function from DataFrames to DataFrames (the job in
    this works on far fewer rows than there are records.
 2. :func:`observations` and :func:`normalized_values` — one row per identifier of a
    tuple; each distinct raw value is normalised once (:mod:`cxspark.identity.identifiers`)
-   and pseudonymised with HMAC-SHA256 (:mod:`cxspark.privacy`). The pseudonym's first
+   and pseudonymised with HMAC-SHA256 (:mod:`cxspark.core.privacy`). The pseudonym's first
    8 bytes are the graph node id.
 3. :func:`frequency_guard` — an identifier seen with more than ``max_distinct`` values of
    a stronger guard type (an e-mail on the records of five CRM ids) does not link.
@@ -33,8 +33,10 @@ from pyspark.sql import Column, DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from cxspark.config import IdentitySettings
-from cxspark.errors import ConfigError
+from cxspark.core.config import IdentitySettings
+from cxspark.core.errors import ConfigError
+from cxspark.core.privacy import long_column, pseudonym_column
+from cxspark.core.sources import ID_TYPES, SOURCES, Source
 from cxspark.identity.graph import ComponentsResult, Materialize, connected_components
 from cxspark.identity.identifiers import (
     DEFAULT_BLOCKED_EMAIL_DOMAINS,
@@ -45,9 +47,7 @@ from cxspark.identity.identifiers import (
     normalize,
 )
 from cxspark.identity.split import Node, duplicate_entities, same_person_key, split_component
-from cxspark.io import one_row
-from cxspark.privacy import long_column, pseudonym_column
-from cxspark.sources import ID_TYPES, SOURCES, Source
+from cxspark.lake.io import one_row
 
 __all__ = [
     "IDENTITY_STATUSES",
@@ -284,7 +284,7 @@ def normalized_values(obs: DataFrame, policy: NormalizationPolicy, key: bytes) -
 
     The raw value stays only in this intermediate result (never in a table); ``reason``
     quotes no value (see :func:`_reason_category`). The pseudonym is HMAC-SHA256 of
-    ``"<id_type>:<canonical value>"`` (:func:`cxspark.privacy.pseudonym`), its first 8
+    ``"<id_type>:<canonical value>"`` (:func:`cxspark.core.privacy.pseudonym`), its first 8
     bytes the node id; both exist for ok and blocked values.
     """
     distinct = obs.where(F.col("raw").isNotNull()).select("id_type", "raw").distinct()

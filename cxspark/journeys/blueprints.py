@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cxspark.config import Settings
-from cxspark.errors import ConfigError
+from cxspark.core.config import Settings
+from cxspark.core.errors import ConfigError
 
 __all__ = ["BLUEPRINT_SUFFIXES", "Blueprint", "load_blueprint", "load_blueprints", "quiet_pm4py"]
 

@@ -33,19 +33,21 @@ from functools import reduce
 from pyspark.sql import Column, DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 
-from cxspark.config import JourneySettings
-from cxspark.journeys.blueprints import Blueprint
-from cxspark.timeline import lookup
+from cxspark.core.columns import lookup
+from cxspark.core.config import JourneySettings, Settings
+from cxspark.journeys.blueprints import Blueprint, load_blueprints
 
 __all__ = [
     "JOURNEY_COLUMNS",
     "JOURNEY_EVENT_COLUMNS",
     "JourneyVocabulary",
     "assign_events",
+    "channel_group",
     "effort_score",
     "event_flags",
     "finish_journeys",
     "journey_measures",
+    "journey_vocabulary",
     "link_surveys",
     "variant_id",
 ]
@@ -198,6 +200,18 @@ def _type_cased(cased: DataFrame, vocab: DataFrame) -> DataFrame:
             F.coalesce("forced_type", "voted_type").alias("journey_type"),
         )
     )
+
+
+def channel_group(cfg: JourneySettings, channel: Column | None = None) -> Column:
+    """The channel's group (``journeys.channel_groups``: web and app are one), else the channel."""
+    col = F.col("channel") if channel is None else channel
+    return F.coalesce(lookup(cfg.channel_groups, col), col)
+
+
+def journey_vocabulary(settings: Settings) -> tuple[dict[str, Blueprint], JourneyVocabulary]:
+    """The loaded blueprints and the journey vocabulary built from them and the config."""
+    blueprints = load_blueprints(settings)
+    return blueprints, JourneyVocabulary.of(settings.journeys, blueprints)
 
 
 def assign_events(events: DataFrame, cfg: JourneySettings, vocabulary: JourneyVocabulary) -> DataFrame:
@@ -384,7 +398,7 @@ def event_flags(journey_events: DataFrame, cfg: JourneySettings, vocabulary: Jou
     spark = journey_events.sparkSession
     w = Window.partitionBy("journey_id").orderBy("seq")
     before = w.rowsBetween(Window.unboundedPreceding, -1)
-    group = F.coalesce(lookup(cfg.channel_groups, F.col("channel")), F.col("channel"))
+    group = channel_group(cfg)
     contact = group.isin(cfg.contact_channels)
     t = F.col("event_time").cast("long")
     ends = spark.createDataFrame(list(vocabulary.end_activities), "journey_type string, activity string")

@@ -22,10 +22,10 @@ from typing import Any
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
-from cxspark.config import join_uri
-from cxspark.io import write_text
+from cxspark.core.paths import join_uri
 from cxspark.journeys.blueprints import Blueprint, quiet_pm4py
-from cxspark.tables import REPORTS_DIR
+from cxspark.lake.io import write_text
+from cxspark.lake.tables import REPORTS_DIR
 
 __all__ = ["discover_model", "top_variants", "write_models"]
 

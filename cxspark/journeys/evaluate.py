@@ -27,9 +27,9 @@ import pandas as pd
 from pyspark.sql import SparkSession, Window
 from pyspark.sql import functions as F
 
-from cxspark.config import Settings
-from cxspark.evaluate import Target, truth_table, with_targets
-from cxspark.tables import GOLD_CONFORMANCE, GOLD_JOURNEYS, SILVER_JOURNEY_EVENTS
+from cxspark.core.config import Settings
+from cxspark.generate.evaluation import Target, truth_table, with_targets
+from cxspark.lake.tables import GOLD_CONFORMANCE, GOLD_JOURNEYS, SILVER_JOURNEY_EVENTS
 
 __all__ = [
     "CONFORMANCE_TARGETS",
@@ -291,7 +291,7 @@ def evaluate_conformance_xes(
     bp = load_blueprint(model, "xes")
     log = xes_cases(xes)
     if log.empty:
-        from cxspark.errors import InputError
+        from cxspark.core.errors import InputError
 
         raise InputError(f"XES file {xes} has no events")
     started = time.monotonic()

@@ -33,12 +33,12 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from cxspark.audit import JobRun
-from cxspark.errors import InputError
-from cxspark.io import Scratch
-from cxspark.privacy import hmac_key, pseudonym_column
-from cxspark.tables import GOLD_JOURNEYS, SILVER_IMPORTED_EVENTS, SILVER_JOURNEY_EVENTS
-from cxspark.timeline import EVENT_COLUMNS
+from cxspark.core.errors import InputError
+from cxspark.core.privacy import hmac_key, pseudonym_column
+from cxspark.identity.timeline import EVENT_COLUMNS
+from cxspark.lake.audit import JobRun
+from cxspark.lake.io import Scratch
+from cxspark.lake.tables import GOLD_JOURNEYS, SILVER_IMPORTED_EVENTS, SILVER_JOURNEY_EVENTS
 
 __all__ = ["export_journeys", "import_xes", "xes_events"]
 
@@ -76,7 +76,7 @@ def _raw_rows(path: Path, journey_type: str, counts: dict[str, int]) -> Iterator
 
 def xes_events(raw: DataFrame, name: str, key: bytes) -> DataFrame:
     """Imported raw XES rows (``case_id, idx, activity, event_time, department, attributes``)
-    as timeline events (:data:`cxspark.timeline.EVENT_COLUMNS`)."""
+    as timeline events (:data:`cxspark.identity.timeline.EVENT_COLUMNS`)."""
     source = f"xes:{name}"
     case = F.concat(F.lit(f"{name}:"), F.col("case_id"))
     return raw.select(

@@ -16,15 +16,14 @@ from typing import Any
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from cxspark.audit import JobRun
-from cxspark.config import Settings
-from cxspark.errors import TableError
-from cxspark.io import Scratch, table_exists
-from cxspark.journeys.blueprints import Blueprint, load_blueprints
-from cxspark.journeys.build import JourneyVocabulary, assign_events, event_flags, finish_journeys
+from cxspark.core.errors import TableError
+from cxspark.journeys.blueprints import Blueprint
+from cxspark.journeys.build import assign_events, event_flags, finish_journeys, journey_vocabulary
 from cxspark.journeys.conformance import RESULT_SCHEMA, conform_variants, engine_version
 from cxspark.journeys.metrics import breakpoints, conformance_per_journey, deviation_stats, variant_stats
-from cxspark.tables import (
+from cxspark.lake.audit import JobRun
+from cxspark.lake.io import Scratch, table_exists
+from cxspark.lake.tables import (
     GOLD_BREAKPOINTS,
     GOLD_CONFORMANCE,
     GOLD_DEVIATIONS,
@@ -36,22 +35,16 @@ from cxspark.tables import (
     SILVER_VARIANT_CONFORMANCE,
 )
 
-__all__ = ["distinct_variants", "run_conform", "run_journeys", "vocabulary"]
+__all__ = ["distinct_variants", "run_conform", "run_journeys"]
 
 log = logging.getLogger(__name__)
-
-
-def vocabulary(settings: Settings) -> tuple[dict[str, Blueprint], JourneyVocabulary]:
-    """The loaded blueprints and the journey vocabulary built from them and the config."""
-    blueprints = load_blueprints(settings)
-    return blueprints, JourneyVocabulary.of(settings.journeys, blueprints)
 
 
 def run_journeys(run: JobRun) -> dict[str, Any]:
     """Build every journey from the timeline (a full rebuild: journeys span batches)."""
     spark, settings = run.spark, run.settings
     cfg = settings.journeys
-    _, vocab = vocabulary(settings)
+    _, vocab = journey_vocabulary(settings)
     sources = [t for t in (SILVER_EVENTS, SILVER_IMPORTED_EVENTS) if table_exists(spark, settings, t)]
     if not sources:
         raise TableError(
@@ -118,7 +111,7 @@ def run_conform(run: JobRun) -> dict[str, Any]:
     """Replay new variants, join every journey to its variant's result, write the gold tables."""
     spark, settings = run.spark, run.settings
     cfg = settings.journeys
-    blueprints, vocab = vocabulary(settings)
+    blueprints, vocab = journey_vocabulary(settings)
     journeys = run.read(GOLD_JOURNEYS)
     journey_events = run.read(SILVER_JOURNEY_EVENTS)
     method, engine = cfg.conformance.method, engine_version()

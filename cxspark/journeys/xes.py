@@ -55,7 +55,7 @@ from typing import Any, BinaryIO
 from xml.parsers import expat
 from xml.sax.saxutils import escape
 
-from cxspark.errors import CxsparkError, InputError
+from cxspark.core.errors import CxsparkError, InputError
 
 __all__ = ["XES_NAMESPACE", "XesEvent", "iter_xes", "write_xes"]
 
@@ -96,12 +96,12 @@ def iter_xes(path: str | Path) -> Iterator[XesEvent]:
 
     ``index`` is the event's 0-based position in its trace. A missing file raises at once;
     malformed XML, a root other than ``<log>`` and unparsable timestamps raise
-    :class:`~cxspark.errors.InputError` while iterating, naming the file and line.
+    :class:`~cxspark.core.errors.InputError` while iterating, naming the file and line.
 
         >>> next(iter_xes("no/such/log.xes"))
         Traceback (most recent call last):
         ...
-        cxspark.errors.InputError: XES file no/such/log.xes not found
+        cxspark.core.errors.InputError: XES file no/such/log.xes not found
     """
     source = Path(path)
     if not source.is_file():
@@ -284,8 +284,8 @@ def write_xes(
     left out. The log is written to a temporary file in the target folder and renamed at the
     end, so a failed export leaves no partial file. It is gzip-compressed when ``gzip`` is true,
     or, with ``gzip=None``, when the path ends in ``.gz``. Bad event data raises
-    :class:`~cxspark.errors.InputError` naming the case and event; an unwritable target raises
-    :class:`~cxspark.errors.CxsparkError`.
+    :class:`~cxspark.core.errors.InputError` naming the case and event; an unwritable target raises
+    :class:`~cxspark.core.errors.CxsparkError`.
 
         >>> import tempfile
         >>> from datetime import datetime, timezone

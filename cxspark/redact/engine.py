@@ -4,7 +4,7 @@ One :class:`Redactor` serves every path that redacts text, so they cannot drift 
 the Spark job (built once per Python worker inside ``mapInPandas``), ``cxspark
 redact-file`` (one process) and the benchmark.
 
-    >>> from cxspark.config import load_settings
+    >>> from cxspark.core.config import load_settings
     >>> r = Redactor(load_settings("local").redaction, key=b"k" * 32)   # doctest: +SKIP
     >>> out = r.redact_batch(["Call Megan on 07700 900123"])[0]          # doctest: +SKIP
     >>> out.status, out.text                                           # doctest: +SKIP
@@ -39,8 +39,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, cast
 
-from cxspark.config import RedactionSettings
-from cxspark.errors import ConfigError
+from cxspark.core.config import RedactionSettings
+from cxspark.core.errors import ConfigError
 
 __all__ = [
     "STATUSES",
@@ -98,7 +98,7 @@ def classify(text: str | None, settings: RedactionSettings) -> tuple[str, str | 
     Kinds: ``plain``, ``html``, ``json``, ``mixed_script`` (some non-Latin letters),
     ``non_latin``, ``binary`` and ``long``; the last three are quarantined.
 
-    >>> from cxspark.config import RedactionSettings
+    >>> from cxspark.core.config import RedactionSettings
     >>> s = RedactionSettings.model_construct()
     >>> classify("<p>Hi</p>", s), classify("Привет, мир", s), classify("a\\x00b", s)
     (('html', None), ('non_latin', 'unsupported_script'), ('binary', 'binary'))

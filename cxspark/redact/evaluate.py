@@ -23,10 +23,10 @@ from typing import Any
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from cxspark.config import Settings
-from cxspark.evaluate import Target, truth_table, with_targets
-from cxspark.io import read_table, table_exists
-from cxspark.tables import SILVER_PII_FINDINGS, SILVER_TEXTS, TABLES
+from cxspark.core.config import Settings
+from cxspark.generate.evaluation import Target, truth_table, with_targets
+from cxspark.lake.io import read_table, table_exists
+from cxspark.lake.tables import SILVER_PII_FINDINGS, SILVER_TEXTS, TABLES
 
 __all__ = ["REDACTION_TARGETS", "evaluate_redaction", "leaks"]
 

@@ -33,14 +33,13 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from cxspark.audit import JobRun, code_version
-from cxspark.config import RedactionSettings
-from cxspark.errors import TableError
-from cxspark.io import Scratch, table_exists, write_text
-from cxspark.privacy import hmac_key, pseudonym_column
-from cxspark.redact.engine import STATUSES, KnownNames, Redactor, model_version
-from cxspark.sources import SOURCES
-from cxspark.tables import (
+from cxspark.core.config import RedactionSettings
+from cxspark.core.errors import TableError
+from cxspark.core.privacy import hmac_key, pseudonym_column
+from cxspark.core.sources import SOURCES
+from cxspark.lake.audit import JobRun, code_version
+from cxspark.lake.io import Scratch, table_exists, write_text
+from cxspark.lake.tables import (
     GOLD_REDACTION_REPORT,
     REPORTS_DIR,
     SILVER_PII_FINDINGS,
@@ -48,6 +47,7 @@ from cxspark.tables import (
     SILVER_REDACTION_QUARANTINE,
     SILVER_TEXTS,
 )
+from cxspark.redact.engine import STATUSES, KnownNames, Redactor, model_version
 
 __all__ = [
     "FINDING",
@@ -64,7 +64,7 @@ log = logging.getLogger(__name__)
 
 TEXT_SOURCES = {name: [f.name for f in src.fields if f.text] for name, src in SOURCES.items()}
 TEXT_SOURCES = {k: v for k, v in TEXT_SOURCES.items() if v}
-"""Source -> its free-text fields (``Field(text=True)`` in :mod:`cxspark.sources`)."""
+"""Source -> its free-text fields (``Field(text=True)`` in :mod:`cxspark.core.sources`)."""
 
 FINDING = T.StructType(
     [
@@ -520,8 +520,8 @@ def _write_html(
     meta: dict[str, str],
 ) -> str:
     """Render the HTML report and write it as ``reports/redaction/<run_id>.html`` and ``latest.html``."""
-    from cxspark.config import join_uri
-    from cxspark.io import read_table
+    from cxspark.core.paths import join_uri
+    from cxspark.lake.io import read_table
     from cxspark.redact.report import render_redaction_report
 
     spark, settings = run.spark, run.settings

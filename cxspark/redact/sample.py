@@ -23,9 +23,9 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from cxspark.config import Settings
-from cxspark.errors import InputError
-from cxspark.privacy import hmac_key
+from cxspark.core.config import Settings
+from cxspark.core.errors import InputError
+from cxspark.core.privacy import hmac_key
 from cxspark.redact.engine import Redactor, common_words
 
 __all__ = ["read_texts", "redact_file"]

@@ -16,6 +16,7 @@ from cxspark.generate.journeys import Event, Journey
 from cxspark.generate.reference import COUNTRIES
 from cxspark.generate.rng import weighted
 from cxspark.generate.timeutil import DAY, HOUR, iso_z
+from cxspark.generate.vocabulary import pick_code
 
 __all__ = ["render_billing_background", "render_billing_event"]
 
@@ -70,7 +71,7 @@ def _account(ctx: ChunkContext, person: Person) -> str:
 def render_billing_event(ctx: ChunkContext, person: Person, journey: Journey, ev: Event) -> str:
     """A billing event that is a journey step (first invoice, adjustment, final bill)."""
     rng = ctx.rng
-    event_type = ctx.vocab.pick(rng, "billing", ev.activity)
+    event_type = pick_code(ctx.vocab, rng, "billing", ev.activity)
     if event_type in ("adjustment_issued", "refund_issued"):
         amount = -(5 + rng.random() * 75)
     elif event_type == "final_bill_issued":

@@ -17,6 +17,7 @@ from cxspark.generate.rng import pick
 from cxspark.generate.teams import TEAMS, TEAMS_BY_DEPARTMENT
 from cxspark.generate.text import TextContext, call_note
 from cxspark.generate.timeutil import DAY, business_time, london_wall
+from cxspark.generate.vocabulary import pick_code
 
 __all__ = ["render_call", "render_calls_background"]
 
@@ -67,7 +68,7 @@ def _call(
         "queue": team.queue,
         "agent_id": agent,
         "team": team.name,
-        "wrap_code": ctx.vocab.pick(rng, "calls", activity),
+        "wrap_code": pick_code(ctx.vocab, rng, "calls", activity),
         "case_ref": case_ref,
         "notes": notes,
     }

@@ -18,6 +18,7 @@ from cxspark.generate.rng import pick
 from cxspark.generate.teams import TEAMS, agent_name
 from cxspark.generate.text import TextContext, chat_message_texts
 from cxspark.generate.timeutil import london_iso
+from cxspark.generate.vocabulary import pick_code
 
 __all__ = ["OUTCOMES", "render_chat"]
 
@@ -61,7 +62,7 @@ def render_chat(ctx: ChunkContext, person: Person, journey: Journey, ev: Event) 
         "department": ev.department,
         "agent_id": agent,
         "team": team.name,
-        "topic": ctx.vocab.pick(rng, "chats", ev.activity),
+        "topic": pick_code(ctx.vocab, rng, "chats", ev.activity),
         "case_ref": journey.case_ref if rng.random() < 0.75 else None,
         "outcome": outcome,
         "visitor": visitor,

@@ -2,7 +2,7 @@
 
 Example::
 
-    >>> from cxspark.sources import SOURCES
+    >>> from cxspark.core.sources import SOURCES
     >>> SOURCES["crm"].key
     'crm_id'
 """

@@ -2,7 +2,7 @@
 
 Example::
 
-    >>> from cxspark.sources import SOURCES
+    >>> from cxspark.core.sources import SOURCES
     >>> SOURCES["engagement"].columns[:3]
     ['record_id', 'team', 'month']
 """

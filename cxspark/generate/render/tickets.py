@@ -18,6 +18,7 @@ from cxspark.generate.journeys import Event, Journey
 from cxspark.generate.teams import TEAMS
 from cxspark.generate.text import TextContext, ticket_note, ticket_subject
 from cxspark.generate.timeutil import iso_z
+from cxspark.generate.vocabulary import pick_code
 
 __all__ = ["ACTIONS", "TicketState", "render_ticket"]
 
@@ -80,7 +81,7 @@ def render_ticket(ctx: ChunkContext, person: Person, journey: Journey, ev: Event
         "event_time": iso_z(ev.ts),
         "action": action,
         "status": _STATUS[action],
-        "activity": ctx.vocab.pick(rng, "tickets", ev.activity),
+        "activity": pick_code(ctx.vocab, rng, "tickets", ev.activity),
         "department": ev.department,
         "agent_id": TEAMS[ev.team].agent(rng),
         "team": ev.team,

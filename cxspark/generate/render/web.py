@@ -22,6 +22,7 @@ from cxspark.generate.render.common import normal_ip
 from cxspark.generate.rng import pick
 from cxspark.generate.text import TextContext, web_form_text
 from cxspark.generate.timeutil import DAY
+from cxspark.generate.vocabulary import pick_code
 
 __all__ = ["FORM_ACTIVITIES", "render_web_background", "render_web_event"]
 
@@ -112,7 +113,7 @@ def render_web_event(ctx: ChunkContext, person: Person, journey: Journey, ev: Ev
         t = min(_browse(ctx, person, s, t), ev.ts - 2)
     if rng.random() < 0.75:
         _login(ctx, person, s, min(t, ev.ts - 1))
-    page = ctx.vocab.pick(rng, "web", ev.activity)
+    page = pick_code(ctx.vocab, rng, "web", ev.activity)
     if ev.activity in FORM_ACTIVITIES:
         text, spans = web_form_text(TextContext(rng, ctx.ids, person, ev.activity))
         email = ctx.ids.email(person) if s.user_id is None or rng.random() < 0.3 else None

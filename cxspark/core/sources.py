@@ -7,7 +7,7 @@ describes the same contract for people.
 
 Example::
 
-    >>> from cxspark.sources import SOURCES, source
+    >>> from cxspark.core.sources import SOURCES, source
     >>> source("calls").key
     'call_id'
     >>> sorted(SOURCES)[:3]
@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from cxspark.errors import InputError
+from cxspark.core.errors import InputError
 
 __all__ = [
     "ID_TYPES",

@@ -28,7 +28,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from cxspark.errors import ConfigError
+from cxspark.core.errors import ConfigError
+from cxspark.core.paths import join_uri
 
 __all__ = [
     "ENV_PREFIX",
@@ -115,18 +116,11 @@ class GenerateSettings(_Strict):
 
     @field_validator("noise")
     @classmethod
-    def _known_rates(cls, v: dict[str, float]) -> dict[str, float]:
-        import dataclasses
-        import difflib
-
-        from cxspark.generate.settings import NoiseSettings
-
-        known = [f.name for f in dataclasses.fields(NoiseSettings)]
-        for key in v:
-            if key not in known:
-                close = difflib.get_close_matches(key, known, n=1)
-                hint = f" (did you mean '{close[0]}'?)" if close else ""
-                raise ValueError(f"unknown noise rate '{key}'{hint}")
+    def _rates(cls, v: dict[str, float]) -> dict[str, float]:
+        # the names are the generator's (checked by cxspark.generate.job when it runs)
+        for key, rate in v.items():
+            if not 0.0 <= rate <= 1.0:
+                raise ValueError(f"noise rate '{key}' must be between 0 and 1")
         return v
 
 
@@ -150,7 +144,7 @@ class PrivacySettings(_Strict):
 def _check_id_types(values: list[str], *, what: str) -> list[str]:
     import difflib
 
-    from cxspark.sources import ID_TYPES as _ID_TYPES
+    from cxspark.core.sources import ID_TYPES as _ID_TYPES
 
     for v in values:
         if v not in _ID_TYPES:
@@ -186,7 +180,7 @@ class DuplicateAnchorSettings(_Strict):
     @field_validator("same", "same_or_missing")
     @classmethod
     def _crm_fields(cls, v: list[str]) -> list[str]:
-        from cxspark.sources import SOURCES
+        from cxspark.core.sources import SOURCES
 
         known = SOURCES["crm"].columns
         for name in v:
@@ -561,14 +555,6 @@ class Settings(_Strict):
         payload = self.model_dump(mode="json", exclude={"conf_dir"})
         blob = json.dumps(payload, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
-
-
-def join_uri(base: str, *parts: str) -> str:
-    """Join path segments onto a local path or a URI without touching the scheme."""
-    out = base.rstrip("/")
-    for p in parts:
-        out = f"{out}/{p.strip('/')}"
-    return out
 
 
 def default_conf_dir() -> Path:

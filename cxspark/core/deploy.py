@@ -1,7 +1,7 @@
 """Packaging for spark-submit: the code as a zip for ``--py-files`` and the arguments Delta needs.
 
-    python -m cxspark.deploy package --out dist        # writes dist/cxspark-<version>.zip
-    python -m cxspark.deploy args --zip dist/cxspark-0.1.0.zip
+    python -m cxspark.core.deploy package --out dist        # writes dist/cxspark-<version>.zip
+    python -m cxspark.core.deploy args --zip dist/cxspark-0.1.0.zip
 
 ``deploy/package.sh`` and ``deploy/submit.sh`` wrap these; the standalone-cluster test
 uses :func:`submit_arguments` too, so the documented command is the tested one.
@@ -14,12 +14,12 @@ import zipfile
 from pathlib import Path
 
 from cxspark import __version__
-from cxspark.config import Settings, load_settings
-from cxspark.session import SESSION_DEFAULTS, cached_jars, delta_coordinate
+from cxspark.core.config import Settings, load_settings
+from cxspark.core.session import SESSION_DEFAULTS, cached_jars, delta_coordinate
 
 __all__ = ["build_zip", "submit_arguments"]
 
-PACKAGE_DIR = Path(__file__).resolve().parent
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
 
 
 def build_zip(out_dir: str | Path) -> Path:
@@ -57,7 +57,7 @@ def submit_arguments(settings: Settings, py_files: str | Path, *, offline: bool 
 
 
 def main(argv: list[str] | None = None) -> None:
-    p = argparse.ArgumentParser(prog="python -m cxspark.deploy")
+    p = argparse.ArgumentParser(prog="python -m cxspark.core.deploy")
     sub = p.add_subparsers(dest="cmd", required=True)
     pk = sub.add_parser("package", help="build the --py-files zip")
     pk.add_argument("--out", default="dist")

@@ -20,9 +20,10 @@ from itertools import chain
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from cxspark.generate.vocabulary import Vocabulary
+from cxspark.core.columns import lookup
+from cxspark.core.sources import SOURCES
 from cxspark.identity.resolve import tuple_id, tuple_key
-from cxspark.sources import SOURCES
+from cxspark.lake.vocabulary import Vocabulary
 
 __all__ = ["EVENT_COLUMNS", "EVENT_SOURCES", "EventSource", "build_events", "lookup"]
 
@@ -84,14 +85,6 @@ EVENT_COLUMNS = (
 )
 
 
-def lookup(mapping: Mapping[str, str], col: Column) -> Column:
-    """``mapping[col]`` as a Column (null when absent or the mapping is empty)."""
-    if not mapping:
-        return F.lit(None).cast("string")
-    pairs = F.create_map(*chain.from_iterable((F.lit(k), F.lit(v)) for k, v in sorted(mapping.items())))
-    return F.element_at(pairs, col)
-
-
 def _nullable(name: str | None) -> Column:
     return F.col(name).cast("string") if name else F.lit(None).cast("string")
 
@@ -132,7 +125,7 @@ def events_of(name: str, bronze: DataFrame, vocab: Vocabulary) -> DataFrame:
 
 
 def _empty_bronze(spark: SparkSession, name: str) -> DataFrame:
-    from cxspark.parse import bronze_schema
+    from cxspark.lake.bronze import bronze_schema
 
     return spark.createDataFrame([], bronze_schema(SOURCES[name]))
 

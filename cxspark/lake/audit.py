@@ -24,10 +24,10 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from cxspark import __version__
-from cxspark.config import Settings
-from cxspark.errors import AuditError, RollbackError
-from cxspark.io import TableTransaction, read_table, table_exists, table_path, table_version
-from cxspark.tables import AUDIT_RUNS
+from cxspark.core.config import Settings
+from cxspark.core.errors import AuditError, RollbackError
+from cxspark.lake.io import TableTransaction, read_table, table_exists, table_path, table_version
+from cxspark.lake.tables import AUDIT_RUNS
 
 __all__ = ["RUNS_SCHEMA", "JobRun", "code_version"]
 
@@ -77,7 +77,7 @@ def code_version() -> str:
     env = os.environ.get("CXSPARK_CODE_VERSION")
     if env:
         return env
-    here = Path(__file__).resolve().parent
+    here = Path(__file__).resolve().parents[1]  # the cxspark package
 
     def git(*args: str) -> str:
         return subprocess.run(

@@ -17,17 +17,16 @@ from pyspark.sql import Column, DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from cxspark.sources import Field, Source
+from cxspark.core.sources import Field, Source
+from cxspark.lake.bronze import spark_type
 
 __all__ = [
     "META_COLUMNS",
-    "bronze_schema",
     "bursts",
     "duplicate_keys",
     "parse_records",
     "read_lines",
     "repeated_values",
-    "spark_type",
     "split_valid",
     "validate",
 ]
@@ -36,28 +35,6 @@ Transform = Callable[[DataFrame], DataFrame]
 
 META_COLUMNS = ["_file", "_line_no"]
 _QUOTED = r'"(?:[^"]|"")*"'
-
-
-def spark_type(f: Field) -> T.DataType:
-    """The bronze column type of a contract field."""
-    if f.type == "json":
-        assert f.ddl, f"field {f.name} of type json needs ddl"
-        return T._parse_datatype_string(f.ddl)
-    return {
-        "string": T.StringType(),
-        "int": T.IntegerType(),
-        "long": T.LongType(),
-        "double": T.DoubleType(),
-        "decimal": T.DecimalType(12, 2),
-        "boolean": T.BooleanType(),
-        "date": T.DateType(),
-        "timestamp": T.TimestampType(),
-    }[f.type]
-
-
-def bronze_schema(src: Source) -> T.StructType:
-    """The contract columns of a source as bronze types them (without ingest metadata)."""
-    return T.StructType([T.StructField(f.name, spark_type(f)) for f in src.fields])
 
 
 def read_lines(spark: SparkSession, paths: Sequence[str], source_name: str) -> DataFrame:

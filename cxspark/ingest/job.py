@@ -23,11 +23,10 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from cxspark.audit import JobRun
-from cxspark.config import Settings
-from cxspark.errors import InputError
-from cxspark.io import hadoop_fs, read_table, table_exists
-from cxspark.parse import (
+from cxspark.core.config import Settings
+from cxspark.core.errors import InputError
+from cxspark.core.sources import SOURCES, Source, source
+from cxspark.ingest.parse import (
     bursts,
     duplicate_keys,
     parse_records,
@@ -36,8 +35,9 @@ from cxspark.parse import (
     split_valid,
     validate,
 )
-from cxspark.sources import SOURCES, Source, source
-from cxspark.tables import AUDIT_INGEST_FILES, BRONZE_QUARANTINE
+from cxspark.lake.audit import JobRun
+from cxspark.lake.io import hadoop_fs, read_table, table_exists
+from cxspark.lake.tables import AUDIT_INGEST_FILES, BRONZE_QUARANTINE
 
 __all__ = [
     "INGEST_FILES_SCHEMA",

@@ -26,8 +26,8 @@ import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from cxspark.config import Settings
-from cxspark.errors import ConfigError
+from cxspark.core.config import Settings
+from cxspark.core.errors import ConfigError
 
 if TYPE_CHECKING:
     from pyspark.sql import Column

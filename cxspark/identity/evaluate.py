@@ -1,6 +1,6 @@
-"""Accuracy against the generator's ground truth (``<landing>/_truth``): ``cxspark evaluate <what>``.
+"""Identity accuracy against the generator's ground truth: ``cxspark evaluate identity``.
 
-Identity (``cxspark evaluate identity``) compares the customer key of every touchpoint in
+It compares the customer key of every touchpoint in
 ``silver.events`` with the true person behind its landing record (``_truth/records``):
 
 - **pairwise precision / recall / F1** over pairs of records: a pair is predicted to match
@@ -24,33 +24,19 @@ reaches the driver.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from cxspark.config import Settings, join_uri
-from cxspark.errors import InputError, TableError
-from cxspark.io import one_row
-from cxspark.privacy import hmac_key, pseudonym
-from cxspark.tables import SILVER_EVENTS, SILVER_IDENTITY_GRAPH
+from cxspark.core.config import Settings
+from cxspark.core.errors import TableError
+from cxspark.core.privacy import hmac_key, pseudonym
+from cxspark.generate.evaluation import Target, truth_table, with_targets
+from cxspark.lake.io import one_row
+from cxspark.lake.tables import SILVER_EVENTS, SILVER_IDENTITY_GRAPH
 
-__all__ = ["IDENTITY_TARGETS", "Target", "evaluate_identity", "pairwise", "with_targets"]
-
-
-@dataclass(frozen=True)
-class Target:
-    metric: str
-    op: str  # ">=" or "<=" or "=="
-    value: float
-
-    def met(self, observed: float) -> bool:
-        if self.op == ">=":
-            return observed >= self.value
-        if self.op == "<=":
-            return observed <= self.value
-        return observed == self.value
+__all__ = ["IDENTITY_TARGETS", "evaluate_identity", "pairwise"]
 
 
 IDENTITY_TARGETS = (
@@ -60,20 +46,6 @@ IDENTITY_TARGETS = (
     Target("customers_merged_through_junk", "==", 0),
 )
 """The targets of issue 3 at the generator's default noise."""
-
-
-def truth_table(spark: SparkSession, settings: Settings, name: str) -> DataFrame:
-    """A ground-truth table of the generated landing folder; fails naming the folder if absent."""
-    path = join_uri(settings.lakehouse.landing_dir, "_truth", name)
-    from cxspark.io import hadoop_fs
-
-    fs, p = hadoop_fs(spark, path)
-    if not fs.exists(p):
-        raise InputError(
-            f"no ground truth at {path}: evaluation needs data made by `cxspark generate` "
-            "in the landing folder"
-        )
-    return spark.read.parquet(path)
 
 
 def _pairs(n: F.Column) -> F.Column:
@@ -147,24 +119,6 @@ def evaluate_identity(spark: SparkSession, settings: Settings, read: Any, materi
     return with_targets(metrics, IDENTITY_TARGETS)
 
 
-def with_targets(metrics: dict[str, Any], targets: tuple[Target, ...]) -> dict[str, Any]:
-    """Add ``targets`` (each with target, observed, met) and ``all_targets_met`` to ``metrics``.
-
-    A dotted metric (``recall.PERSON``) is looked up in its scope; a missing one counts as 0.
-    """
-    metrics["targets"] = {}
-    for t in targets:
-        scope, _, name = t.metric.rpartition(".")
-        observed = metrics[scope].get(name, 0.0) if scope else metrics[name]
-        metrics["targets"][t.metric] = {
-            "target": f"{t.op} {t.value:g}",
-            "observed": observed,
-            "met": t.met(observed),
-        }
-    metrics["all_targets_met"] = all(v["met"] for v in metrics["targets"].values())
-    return metrics
-
-
 def linkable_records(
     spark: SparkSession, settings: Settings, read: Any, records: DataFrame, materialize: Any
 ) -> DataFrame:
@@ -174,6 +128,7 @@ def linkable_records(
     components) run on a graph whose nodes are (true person, identifier), so records of
     different persons can never connect: the best any co-occurrence rule could do.
     """
+    from cxspark.core.sources import SOURCES
     from cxspark.identity.graph import connected_components
     from cxspark.identity.resolve import (
         link_edges,
@@ -183,7 +138,6 @@ def linkable_records(
         tuple_key,
     )
     from cxspark.identity.resolve import priority as priority_of
-    from cxspark.sources import SOURCES
 
     identity = settings.identity
     parts = []

@@ -3,7 +3,7 @@
 Library code never creates a session; entry points (the command line, ``jobs/*.py``,
 tests, notebooks) call :func:`spark_builder` and decide when to ``getOrCreate()``::
 
-    >>> from cxspark.config import load_settings          # doctest: +SKIP
+    >>> from cxspark.core.config import load_settings          # doctest: +SKIP
     >>> spark = start_session(load_settings("local"))      # doctest: +SKIP
 
 Under ``spark-submit`` the master and any ``--conf`` given there win: the builder only
@@ -20,7 +20,7 @@ from pathlib import Path
 
 from pyspark.sql import SparkSession
 
-from cxspark.config import Settings
+from cxspark.core.config import Settings
 
 __all__ = [
     "SESSION_DEFAULTS",
@@ -136,7 +136,7 @@ def start_session(settings: Settings) -> SparkSession:
 
 def _fetch_jars() -> None:
     """Resolve Delta's jars into the configured Ivy cache (the install step calls this)."""
-    from cxspark.config import load_settings
+    from cxspark.core.config import load_settings
 
     settings = load_settings()
     spark = start_session(settings)
@@ -151,4 +151,4 @@ if __name__ == "__main__":  # pragma: no cover
     if sys.argv[1:] == ["--fetch-jars"]:
         _fetch_jars()
     else:
-        sys.exit("usage: python -m cxspark.session --fetch-jars")
+        sys.exit("usage: python -m cxspark.core.session --fetch-jars")

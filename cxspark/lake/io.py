@@ -20,9 +20,9 @@ from typing import Any
 
 from pyspark.sql import DataFrame, SparkSession
 
-from cxspark.config import Settings
-from cxspark.errors import LakehouseError, RollbackError, TableError
-from cxspark.tables import spec, table_path
+from cxspark.core.config import Settings
+from cxspark.core.errors import LakehouseError, RollbackError, TableError
+from cxspark.lake.tables import spec, table_path
 
 __all__ = [
     "Scratch",
@@ -130,7 +130,7 @@ class Scratch:
     """
 
     def __init__(self, spark: SparkSession, settings: Settings, run_id: str) -> None:
-        from cxspark.config import join_uri
+        from cxspark.core.paths import join_uri
 
         self.spark = spark
         self.root = join_uri(settings.lakehouse.root, "_scratch", run_id)
@@ -140,7 +140,7 @@ class Scratch:
     def materialize(self, df: DataFrame, name: str) -> DataFrame:
         import time
 
-        from cxspark.config import join_uri
+        from cxspark.core.paths import join_uri
 
         path = join_uri(self.root, name)
         started = time.monotonic()

@@ -1,6 +1,6 @@
 """Logical table names and where they live: the one map from ``layer.name`` to a location.
 
-    >>> from cxspark.tables import TABLES
+    >>> from cxspark.lake.tables import TABLES
     >>> TABLES["bronze.calls"].layer
     'bronze'
 
@@ -12,9 +12,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from cxspark.config import Settings, join_uri
-from cxspark.errors import TableError
-from cxspark.sources import SOURCES
+from cxspark.core.config import Settings
+from cxspark.core.errors import TableError
+from cxspark.core.paths import join_uri
+from cxspark.core.sources import SOURCES
 
 __all__ = [
     "AUDIT_INGEST_FILES",

@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from cxspark.config import Settings
-from cxspark.errors import InputError
+from cxspark.core.config import Settings
+from cxspark.core.errors import ConfigError, InputError
 
-__all__ = ["run_generate"]
+__all__ = ["noise_settings", "run_generate"]
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +36,22 @@ def _local_dir(uri: str) -> Path:
     return Path(uri)
 
 
+def noise_settings(rates: dict[str, float]) -> Any:
+    """The generator's noise rates from ``generate.noise``; an unknown name fails naming it."""
+    import dataclasses
+    import difflib
+
+    from cxspark.generate.settings import NoiseSettings
+
+    known = [f.name for f in dataclasses.fields(NoiseSettings)]
+    for key in rates:
+        if key not in known:
+            close = difflib.get_close_matches(key, known, n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            raise ConfigError(f"generate.noise.{key}: unknown noise rate '{key}'{hint}")
+    return NoiseSettings(**rates)
+
+
 def run_generate(
     settings: Settings,
     *,
@@ -50,9 +66,8 @@ def run_generate(
     from cxspark.generate import (
         GENERATOR_VERSION,
         GeneratorSettings,
-        NoiseSettings,
         generate,
-        load_vocabulary,
+        load_generator_vocabulary,
     )
 
     g = settings.generate
@@ -63,7 +78,7 @@ def run_generate(
             start_date=g.start_date,
             months=months if months is not None else g.months,
             chunk_size=g.chunk_size,
-            noise=NoiseSettings(**g.noise),
+            noise=noise_settings(g.noise),
         )
     except (TypeError, ValueError) as exc:
         raise InputError(f"generate settings: {exc}") from None
@@ -71,7 +86,7 @@ def run_generate(
     activities = settings.conf_path(settings.paths.activities)
     wanted = {
         "generator_version": GENERATOR_VERSION,
-        "activities_sha256": load_vocabulary(activities).sha256,
+        "activities_sha256": load_generator_vocabulary(activities).sha256,
         "seed": gen.seed,
         "customers": gen.customers,
         "months": gen.months,
