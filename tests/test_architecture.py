@@ -34,7 +34,6 @@ STILL_TO_SPLIT = {
     "cxspark/core/config.py": 710,
     "cxspark/identity/identifiers.py": 665,
     "cxspark/identity/resolve.py": 919,
-    "cxspark/journeys/render.py": 1278,
     "cxspark/redact/engine.py": 662,
     "cxspark/redact/job.py": 559,
     "cxspark/redact/report.py": 1086,

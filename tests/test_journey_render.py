@@ -15,8 +15,7 @@ pm4py = pytest.importorskip("pm4py")
 
 from pm4py.objects.bpmn.obj import BPMN  # noqa: E402
 
-from cxspark.journeys import render  # noqa: E402
-from cxspark.journeys.render import bpmn_to_svg, layout_bpmn, side_by_side_svg  # noqa: E402
+from cxspark.reports import bpmn_layout, bpmn_svg, bpmn_to_svg, layout_bpmn, side_by_side_svg, svg  # noqa: E402
 
 NS = {"s": "http://www.w3.org/2000/svg"}
 SEQUENCE = "->('ticket_opened', 'investigation', 'resolution_confirmed', 'ticket_closed')"
@@ -294,5 +293,5 @@ def test_side_by_side_rejects_what_is_not_svg():
 
 
 def test_module_doctests():
-    result = doctest.testmod(render)
-    assert result.failed == 0 and result.attempted >= 9
+    results = [doctest.testmod(m) for m in (bpmn_layout, bpmn_svg, svg)]
+    assert sum(r.failed for r in results) == 0 and sum(r.attempted for r in results) >= 9

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from pyspark.sql import functions as F
 
-from cxspark import privacy
+from cxspark.core import privacy
 from cxspark.core.errors import ConfigError
 from cxspark.core.privacy import DEMO_KEY, MIN_KEY_BYTES, as_long, digest, hmac_key, pseudonym, pseudonym_long
 

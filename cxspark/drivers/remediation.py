@@ -15,6 +15,7 @@ Everything here is DataFrame to DataFrame; the model scores inside Spark.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -309,13 +310,19 @@ def remediation(
                 _owner(r, cfg, departments),
             )
         )
+
+    # ranked here, where the items already are: a window over all of them would move them to one partition
+    def order(r: tuple[Any, ...]) -> tuple[bool, float, str]:
+        nan = math.isnan(r[4])  # Spark sorts NaN above every number
+        return (not nan, 0.0 if nan else -r[4], r[0])
+
+    ranks = {r[0]: i for i, r in enumerate(sorted(meta, key=order), 1)}
     m = spark.createDataFrame(
-        meta,
-        "item_id string, description string, feasibility double, cost double, priority double, owner string",
+        [(*r, ranks[r[0]]) for r in meta],
+        "item_id string, description string, feasibility double, cost double, priority double, owner string,"
+        " rank int",
     )
-    return agg.join(m, "item_id").withColumn(
-        "rank", F.row_number().over(Window.orderBy(F.desc("priority"), "item_id"))
-    )
+    return agg.join(m, "item_id")
 
 
 def _describe(item: Mapping[str, Any]) -> str:

@@ -24,7 +24,7 @@ import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from pyspark.sql import DataFrame, Window
+from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
@@ -225,12 +225,12 @@ def conform_variants(
         return spark.createDataFrame([], RESULT_SCHEMA)
     cores = spark.sparkContext.defaultParallelism
     parts = max(1, min(n, max(cores * cfg.tasks_per_core, math.ceil(n / cfg.variants_per_task))))
-    ranked = variants.select(
-        "variant_id",
-        "journey_type",
-        "blueprint_version",
-        "activities",
-        (F.row_number().over(Window.orderBy(F.desc(F.size("activities")), "variant_id")) - 1).alias("_rank"),
+    # longest first, dealt round-robin: a sort and its position (a window over all variants
+    # would move them to one partition)
+    ranked = (
+        variants.select("variant_id", "journey_type", "blueprint_version", "activities")
+        .orderBy(F.desc(F.size("activities")), "variant_id")
+        .rdd.zipWithIndex()
     )
     models = {k: (b.version, b.model) for k, b in blueprints.items()}
     method, budget, max_events, engine = cfg.method, cfg.max_variant_seconds, cfg.max_events, engine_version()
@@ -238,5 +238,5 @@ def conform_variants(
     def task(rows: Iterable[Any]) -> Iterable[tuple[Any, ...]]:
         return replay((r for _, r in rows), models, method, budget, max_events, engine)
 
-    dealt = ranked.rdd.map(lambda r: (r["_rank"] % parts, r)).partitionBy(parts, lambda k: int(k))
+    dealt = ranked.map(lambda ri: (ri[1] % parts, ri[0])).partitionBy(parts, lambda k: int(k))
     return spark.createDataFrame(dealt.mapPartitions(task), RESULT_SCHEMA)

@@ -77,7 +77,7 @@ def write_models(run: Any, blueprints: dict[str, Blueprint], variants: DataFrame
 
     import pm4py
 
-    from cxspark.journeys.render import bpmn_to_svg, layout_bpmn, side_by_side_svg
+    from cxspark.reports import bpmn_to_svg, layout_bpmn, side_by_side_svg
 
     settings = run.settings
     cfg = settings.journeys.discovery
