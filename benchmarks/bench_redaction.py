@@ -18,7 +18,7 @@ Measured on the same texts, in this order, each in its own process:
   gain from batching alone is visible. (Offline: its e-mail recognizer is pointed at
   tldextract's bundled suffix list.)
 - **spark local[1]** and **spark local[2]**: the job's own redaction stage,
-  :func:`cxspark.redact.job.redact_distinct` on a DataFrame of the same texts (distinct
+  :func:`cxspark.redact.distributed.redact_distinct` on a DataFrame of the same texts (distinct
   texts, ``mapInPandas``, one Redactor per worker, nlp.pipe batches, the trimmed
   pipeline), written to Spark's ``noop`` sink. The JVM start is not counted; building
   the Redactor in each worker is.
@@ -51,7 +51,7 @@ KEY = b"benchmark-key-benchmark-key-0123"
 
 def read_landing_texts(landing: Path) -> list[str]:
     """Every non-empty free-text value of the landing files, in file order."""
-    from cxspark.redact.job import TEXT_SOURCES
+    from cxspark.redact.texts import TEXT_SOURCES
 
     csv.field_size_limit(10**8)
     texts: list[str] = []
@@ -136,7 +136,7 @@ def spark_path(texts: list[str], cores: int) -> dict[str, Any]:
 
     from cxspark.core.config import load_settings
     from cxspark.core.session import start_session
-    from cxspark.redact.job import redact_distinct
+    from cxspark.redact.distributed import redact_distinct
 
     settings = load_settings(
         "local",

@@ -295,3 +295,18 @@ def test_side_by_side_rejects_what_is_not_svg():
 def test_module_doctests():
     results = [doctest.testmod(m) for m in (bpmn_layout, bpmn_svg, svg)]
     assert sum(r.failed for r in results) == 0 and sum(r.attempted for r in results) >= 9
+
+
+def test_discovery_page_is_one_self_contained_page():
+    from collections import Counter
+
+    from cxspark.journeys.discovery import _page, _section
+
+    variants = Counter({("ticket_opened", "ticket_closed"): 3, ("ticket_opened",): 1})
+    page = _page([_section("support<&>", variants, None, {"ticket_opened": 4})], "run-1")
+    assert page.startswith("<!DOCTYPE html>") and "<style>" in page and "--accent" in page  # the stylesheet
+    assert "4 journeys in the 2 most frequent variants." in page
+    assert page.count("<tr>") == 3  # a header and two variants
+    assert "ticket_opened → ticket_closed" in page and "75.0%" in page
+    assert "support<&>" not in page and "support&lt;&amp;&gt;" in page
+    assert "http://" not in page and "https://" not in page and "<script" not in page

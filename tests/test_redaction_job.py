@@ -12,8 +12,8 @@ from cxspark.cli import main
 from cxspark.core.sources import SOURCES
 from cxspark.lake.bronze import bronze_schema
 from cxspark.lake.io import read_table, table_path
+from cxspark.redact.distributed import common_words_df
 from cxspark.redact.engine import common_words
-from cxspark.redact.job import common_words_df
 from tests.conftest import cli_args, make_settings
 
 LONG = "Megan Jones " * 2000  # 24,000 characters: over max_chars

@@ -32,7 +32,7 @@ def build_zip(out_dir: str | Path) -> Path:
             if (
                 path.is_file()
                 and "__pycache__" not in path.parts
-                and path.suffix in {".py", ".typed", ".yaml", ".json"}
+                and path.suffix in {".py", ".typed", ".yaml", ".json", ".j2", ".css"}
             ):
                 zf.write(path, Path("cxspark") / path.relative_to(PACKAGE_DIR))
     return target

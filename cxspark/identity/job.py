@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import time
 from typing import Any
 
 from pyspark.sql import DataFrame
@@ -21,11 +20,13 @@ from pyspark.sql import functions as F
 
 from cxspark.core.errors import TableError
 from cxspark.core.privacy import hmac_key
-from cxspark.core.sources import ID_TYPES, SOURCES
+from cxspark.core.sources import SOURCES
+from cxspark.identity.customers import customer_rows
+from cxspark.identity.history import merge_customers, merge_graph
 from cxspark.identity.resolve import Resolution, check_tuple_ids, record_tuples, resolve, stable_keys
 from cxspark.identity.timeline import build_events
 from cxspark.lake.audit import JobRun
-from cxspark.lake.io import Scratch, one_row, read_table, table_exists
+from cxspark.lake.io import Scratch, read_table
 from cxspark.lake.tables import (
     SILVER_CUSTOMERS,
     SILVER_EVENTS,
@@ -35,23 +36,9 @@ from cxspark.lake.tables import (
 )
 from cxspark.lake.vocabulary import load_vocabulary
 
-__all__ = ["GRAPH_TRACKED", "run_resolve"]
+__all__ = ["run_resolve"]
 
 log = logging.getLogger(__name__)
-
-GRAPH_TRACKED = (
-    "customer_key",
-    "link_status",
-    "link_rule",
-    "link_source",
-    "linked_via",
-    "linked_via_type",
-    "hops",
-)
-"""Columns of ``silver.identity_graph`` whose change opens a new version of the identifier's row."""
-
-GRAPH_COUNTED = ("n_records", "first_seen", "last_seen")
-"""Columns updated in place (no new version)."""
 
 IDENTITY_SOURCES = [name for name, src in SOURCES.items() if src.identifier_paths]
 
@@ -63,9 +50,9 @@ def run_resolve(run: JobRun, *, force: bool = False) -> dict[str, Any]:
     bronze: dict[str, DataFrame] = {}
     missing: list[str] = []
     for name in IDENTITY_SOURCES:
-        table = SOURCES[name].bronze_table
-        if table_exists(spark, settings, table):
-            bronze[name] = run.read(table)
+        df = run.read_optional(SOURCES[name].bronze_table)
+        if df is not None:
+            bronze[name] = df
         else:
             missing.append(name)
     if not bronze:
@@ -95,56 +82,47 @@ def run_resolve(run: JobRun, *, force: bool = False) -> dict[str, Any]:
             "tuple_customers",
         )
         customers = scratch.materialize(
-            _customers(res, tuples, tuple_customers, keys, bronze.get("crm")), "customers"
+            customer_rows(res, tuples, tuple_customers, keys, bronze.get("crm")), "customers"
         )
         events = build_events(
             bronze, tuple_customers, load_vocabulary(settings.conf_path(settings.paths.activities))
         )
 
-        started = time.monotonic()
-        graph_changes = _merge_graph(run, graph, now)
-        customer_changes = _merge_customers(run, customers)
-        scratch.seconds["write_graph_and_customers"] = time.monotonic() - started
-        started = time.monotonic()
-        n_changes = changes.count()
-        if n_changes:
-            run.tx.append(
-                SILVER_IDENTITY_CHANGES,
-                changes.select(
-                    F.lit(run.run_id).alias("run_id"),
-                    F.lit(now).cast("timestamp").alias("changed_at"),
-                    "change",
-                    "customer_key",
-                    "related_key",
-                    "identifiers",
-                ),
+        with scratch.step("write_graph_and_customers"):
+            graph_changes = merge_graph(run, graph, now)
+            customer_changes = merge_customers(run, customers)
+        with scratch.step("write_changes"):
+            n_changes = changes.count()
+            if n_changes:
+                run.tx.append(
+                    SILVER_IDENTITY_CHANGES,
+                    changes.select(
+                        F.lit(run.run_id).alias("run_id"),
+                        F.lit(now).cast("timestamp").alias("changed_at"),
+                        "change",
+                        "customer_key",
+                        "related_key",
+                        "identifiers",
+                    ),
+                )
+        with scratch.step("write_events"):
+            run.tx.overwrite(SILVER_EVENTS, events)
+        with scratch.step("write_quality"):
+            run.tx.replace_where(
+                SILVER_IDENTITY_QUALITY, _quality(res, run.run_id, now), f"run_id = '{run.run_id}'"
             )
-        scratch.seconds["write_changes"] = time.monotonic() - started
-        started = time.monotonic()
-        run.tx.overwrite(SILVER_EVENTS, events)
-        scratch.seconds["write_events"] = time.monotonic() - started
-        started = time.monotonic()
-        run.tx.replace_where(
-            SILVER_IDENTITY_QUALITY, _quality(res, run.run_id, now), f"run_id = '{run.run_id}'"
-        )
-        scratch.seconds["write_quality"] = time.monotonic() - started
         written = read_table(spark, settings, SILVER_EVENTS)  # what was committed, not recomputed
         summary = _summary(res, changes, written, customers, graph_changes, customer_changes, missing)
-        summary["seconds_by_step"] = {k: round(v, 1) for k, v in scratch.seconds.items()}
-        for step, seconds in scratch.seconds.items():
-            summary["counts"][f"ms_{step}"] = round(seconds * 1000)
-    for k, v in summary["counts"].items():
-        run.count(k, v)
+        run.count_summary(summary, scratch)
     return summary
 
 
 def _current_keys(run: JobRun) -> DataFrame | None:
-    if not table_exists(run.spark, run.settings, SILVER_IDENTITY_GRAPH):
+    graph = run.read_optional(SILVER_IDENTITY_GRAPH)
+    if graph is None:
         return None
-    return (
-        run.read(SILVER_IDENTITY_GRAPH)
-        .where(F.col("is_current") & F.col("customer_key").isNotNull())
-        .select("identifier", "customer_key")
+    return graph.where(F.col("is_current") & F.col("customer_key").isNotNull()).select(
+        "identifier", "customer_key"
     )
 
 
@@ -167,218 +145,6 @@ def _graph_snapshot(res: Resolution, keys: DataFrame) -> DataFrame:
             "first_seen",
             "last_seen",
         )
-    )
-
-
-def _differs(cols: tuple[str, ...]) -> str:
-    return " OR ".join(f"NOT (t.`{c}` <=> s.`{c}`)" for c in cols)
-
-
-def _merge_graph(run: JobRun, graph: DataFrame, now: dt.datetime) -> dict[str, int]:
-    """Apply the snapshot to ``silver.identity_graph`` with history (SCD type 2) in one MERGE."""
-    ts = F.lit(now).cast("timestamp")
-    initial = graph.select(
-        "*",
-        ts.alias("valid_from"),
-        F.lit(None).cast("timestamp").alias("valid_to"),
-        F.lit(True).alias("is_current"),
-        F.lit(run.run_id).alias("run_id"),
-    )
-    if not table_exists(run.spark, run.settings, SILVER_IDENTITY_GRAPH):
-        n = graph.count()
-        run.tx.merge_with(SILVER_IDENTITY_GRAPH, initial, "false", lambda b: b, initial=initial)
-        return {"graph_new": n, "graph_changed": 0, "graph_counts_updated": 0, "graph_closed": 0}
-    current = run.read(SILVER_IDENTITY_GRAPH).where("is_current")
-    t, s = current.alias("t"), graph.alias("s")
-    joined = s.join(t, F.col("s.identifier") == F.col("t.identifier"), "full_outer")
-    tracked_diff = F.expr(_differs(GRAPH_TRACKED))
-    counted_diff = F.expr(_differs(GRAPH_COUNTED))
-    stats = one_row(
-        joined.select(
-            F.sum((F.col("t.identifier").isNull()).cast("int")).alias("graph_new"),
-            F.sum((F.col("s.identifier").isNull()).cast("int")).alias("graph_closed"),
-            F.sum(
-                (F.col("s.identifier").isNotNull() & F.col("t.identifier").isNotNull() & tracked_diff).cast(
-                    "int"
-                )
-            ).alias("graph_changed"),
-            F.sum(
-                (
-                    F.col("s.identifier").isNotNull()
-                    & F.col("t.identifier").isNotNull()
-                    & ~tracked_diff
-                    & counted_diff
-                ).cast("int")
-            ).alias("graph_counts_updated"),
-        )
-    )
-    counts = {
-        k: int(stats[k] or 0) for k in ("graph_new", "graph_closed", "graph_changed", "graph_counts_updated")
-    }
-    if not any(counts.values()):
-        return counts
-    changed = s.join(t, F.col("s.identifier") == F.col("t.identifier")).where(tracked_diff).select("s.*")
-    staged = graph.withColumn("_merge_key", F.col("identifier")).unionByName(
-        changed.withColumn("_merge_key", F.lit(None).cast("string"))
-    )
-    stamp = f"CAST('{now.isoformat(sep=' ')}' AS TIMESTAMP)"
-    insert = {c: f"s.`{c}`" for c in graph.columns} | {
-        "valid_from": stamp,
-        "valid_to": "CAST(NULL AS TIMESTAMP)",
-        "is_current": "true",
-        "run_id": f"'{run.run_id}'",
-    }
-    close = {"is_current": "false", "valid_to": stamp}
-
-    def configure(b: Any) -> Any:
-        return (
-            b.whenMatchedUpdate(condition=_differs(GRAPH_TRACKED), set=close)
-            .whenMatchedUpdate(condition=_differs(GRAPH_COUNTED), set={c: f"s.`{c}`" for c in GRAPH_COUNTED})
-            .whenNotMatchedInsert(values=insert)
-            .whenNotMatchedBySourceUpdate(condition="t.is_current", set=close)
-        )
-
-    run.tx.merge_with(
-        SILVER_IDENTITY_GRAPH,
-        staged,
-        "t.identifier = s._merge_key AND t.is_current",
-        configure,
-        initial=initial,
-    )
-    return counts
-
-
-CUSTOMER_KEY = "customer_key"
-
-
-def _merge_customers(run: JobRun, customers: DataFrame) -> dict[str, int]:
-    """Apply the customer snapshot: update changed rows, insert new keys, delete retired keys."""
-    if not table_exists(run.spark, run.settings, SILVER_CUSTOMERS):
-        run.tx.merge_with(SILVER_CUSTOMERS, customers, "false", lambda b: b, initial=customers)
-        return {"customers_new": customers.count(), "customers_updated": 0, "customers_removed": 0}
-    current = run.read(SILVER_CUSTOMERS)
-    cols = [c for c in customers.columns if c != CUSTOMER_KEY]
-    t, s = current.alias("t"), customers.alias("s")
-    joined = s.join(t, F.col("s.customer_key") == F.col("t.customer_key"), "full_outer")
-    diff = F.expr(_differs(tuple(cols)))
-    stats = one_row(
-        joined.select(
-            F.sum(F.col("t.customer_key").isNull().cast("int")).alias("customers_new"),
-            F.sum(F.col("s.customer_key").isNull().cast("int")).alias("customers_removed"),
-            F.sum(
-                (F.col("s.customer_key").isNotNull() & F.col("t.customer_key").isNotNull() & diff).cast("int")
-            ).alias("customers_updated"),
-        )
-    )
-    counts = {k: int(stats[k] or 0) for k in ("customers_new", "customers_removed", "customers_updated")}
-    if not any(counts.values()):
-        return counts
-
-    def configure(b: Any) -> Any:
-        return (
-            b.whenMatchedUpdateAll(condition=_differs(tuple(cols)))
-            .whenNotMatchedInsertAll()
-            .whenNotMatchedBySourceDelete()
-        )
-
-    run.tx.merge_with(
-        SILVER_CUSTOMERS, customers, "t.customer_key = s.customer_key", configure, initial=customers
-    )
-    return counts
-
-
-def _customers(
-    res: Resolution, tuples: DataFrame, tuple_customers: DataFrame, keys: DataFrame, crm: DataFrame | None
-) -> DataFrame:
-    """One row per customer key: identifiers, records, sources, activity span and CRM facts."""
-    linked = res.nodes.where(F.col("cluster").isNotNull()).join(keys, "cluster")
-    # One count per type and one flag per source: every aggregation buffer is fixed-width, so
-    # Spark aggregates in a hash map (a list collected over the many rows would sort them);
-    # the lists are made from those columns, one row per customer, already in name order.
-    types = sorted(ID_TYPES)
-    ids = (
-        linked.groupBy("customer_key")
-        .agg(*[F.count(F.when(F.col("id_type") == t, F.lit(1))).cast("int").alias(f"_n_{t}") for t in types])
-        .select(
-            "customer_key",
-            sum((F.col(f"_n_{t}") for t in types), F.lit(0)).cast("long").alias("n_identifiers"),
-            F.filter(
-                F.array(*[F.struct(F.lit(t).alias("id_type"), F.col(f"_n_{t}").alias("n")) for t in types]),
-                lambda x: x["n"] > 0,
-            ).alias("identifier_types"),
-        )
-    )
-    # the CRM ids' rows (the filter reaches the nodes' scan): their pseudonyms, and below their records
-    crm_linked = linked.where(F.col("id_type") == "crm_id").select("node", "customer_key", "identifier")
-    crm_ids = crm_linked.groupBy("customer_key").agg(
-        F.sort_array(F.collect_list("identifier")).alias("crm_ids")
-    )
-    records = (
-        tuples.select("tuple_id", "source", "n_records", "first_seen", "last_seen")
-        .join(tuple_customers.where(F.col("customer_key").isNotNull()), "tuple_id")
-        .groupBy("customer_key")
-        .agg(
-            F.sum("n_records").alias("n_records"),
-            *[F.max((F.col("source") == name).cast("int")).alias(f"_s_{name}") for name in sorted(SOURCES)],
-            F.min("first_seen").alias("first_seen"),
-            F.max("last_seen").alias("last_seen"),
-        )
-        .select(
-            "customer_key",
-            "n_records",
-            F.array_compact(
-                F.array(*[F.when(F.col(f"_s_{name}") == 1, F.lit(name)) for name in sorted(SOURCES)])
-            ).alias("sources"),
-            "first_seen",
-            "last_seen",
-        )
-    )
-    out = (
-        ids.join(crm_ids, "customer_key", "left")
-        .withColumn("crm_ids", F.coalesce("crm_ids", F.array().cast("array<string>")))
-        .join(records, "customer_key", "left")
-    )
-    if crm is not None:
-        facts = (
-            crm.select(
-                F.col("crm_id").cast("string").alias("raw"),
-                F.struct("created_at", "segment", "country", "marketing_opt_in").alias("f"),
-            )
-            .join(res.crm_nodes, "raw")
-            .join(crm_linked.select("node", "customer_key"), "node")
-            .groupBy("customer_key")
-            .agg(F.min("f").alias("f"), F.max("f.created_at").alias("last_crm_update"))
-            .select(
-                "customer_key",
-                F.col("f.segment").alias("segment"),
-                F.col("f.country").alias("country"),
-                F.col("f.created_at").alias("customer_since"),
-                F.col("f.marketing_opt_in").alias("marketing_opt_in"),
-            )
-        )
-        out = out.join(facts, "customer_key", "left")
-    else:
-        out = out.select(
-            "*",
-            F.lit(None).cast("string").alias("segment"),
-            F.lit(None).cast("string").alias("country"),
-            F.lit(None).cast("timestamp").alias("customer_since"),
-            F.lit(None).cast("boolean").alias("marketing_opt_in"),
-        )
-    return out.select(
-        "customer_key",
-        (F.size("crm_ids") == 0).alias("is_anonymous"),
-        "crm_ids",
-        "n_identifiers",
-        "identifier_types",
-        F.coalesce("n_records", F.lit(0)).cast("long").alias("n_records"),
-        F.coalesce("sources", F.array().cast("array<string>")).alias("sources"),
-        "first_seen",
-        "last_seen",
-        "segment",
-        "country",
-        "customer_since",
-        "marketing_opt_in",
     )
 
 

@@ -26,6 +26,7 @@ from cxspark.core.paths import join_uri
 from cxspark.journeys.blueprints import Blueprint, quiet_pm4py
 from cxspark.lake.io import write_text
 from cxspark.lake.tables import REPORTS_DIR
+from cxspark.reports.html import Section, page, table
 
 __all__ = ["discover_model", "top_variants", "write_models"]
 
@@ -118,15 +119,12 @@ def write_models(run: Any, blueprints: dict[str, Blueprint], variants: DataFrame
     return folder
 
 
-def _section(jtype: str, var: Counter[tuple[str, ...]], bp: Blueprint | None, counts: dict[str, int]) -> str:
+def _section(
+    jtype: str, var: Counter[tuple[str, ...]], bp: Blueprint | None, counts: dict[str, int]
+) -> Section:
     total = sum(var.values())
     extra = sorted(set(counts) - set(bp.activities)) if bp else []
     missing = sorted(set(bp.activities) - set(counts)) if bp else []
-    rows = "".join(
-        f"<tr><td>{i}</td><td>{n:,}</td><td>{n / total:.1%}</td><td>{len(t)}</td>"
-        f"<td>{html.escape(' → '.join(t))}</td></tr>"
-        for i, (t, n) in enumerate(var.most_common(10), 1)
-    )
     notes = []
     if extra:
         notes.append(
@@ -135,25 +133,27 @@ def _section(jtype: str, var: Counter[tuple[str, ...]], bp: Blueprint | None, co
         )
     if missing:
         notes.append("Blueprint steps no journey reached: " + ", ".join(html.escape(a) for a in missing))
-    return (
-        f"<h2>{html.escape(jtype)}</h2><p>{total:,} journeys in the {len(var):,} most frequent variants."
-        f"</p><p>{'<br>'.join(notes)}</p>"
-        f'<p><a href="models/{jtype}.svg"><img src="models/{jtype}.svg" alt="{jtype} models"></a></p>'
-        f'<p>BPMN: <a href="models/{jtype}.discovered.bpmn">{jtype}.discovered.bpmn</a></p>'
-        "<table><tr><th>#</th><th>journeys</th><th>share</th><th>events</th><th>variant</th></tr>"
-        f"{rows}</table>"
+    rows = [
+        (i, f"{n:,}", f"{n / total:.1%}", len(t), " → ".join(t))
+        for i, (t, n) in enumerate(var.most_common(10), 1)
+    ]
+    name = html.escape(jtype)
+    body = (
+        f"<p>{total:,} journeys in the {len(var):,} most frequent variants.</p>"
+        f"<p>{'<br>'.join(notes)}</p>"
+        f'<p class="models"><a href="models/{name}.svg">'
+        f'<img src="models/{name}.svg" alt="{name} models"></a></p>'
+        f'<p>BPMN: <a href="models/{name}.discovered.bpmn">{name}.discovered.bpmn</a></p>'
+        + table(["#", "journeys", "share", "events", "variant"], rows, numeric=[0, 1, 2, 3])
     )
+    return Section(jtype, jtype, body)
 
 
-def _page(sections: list[str], run_id: str) -> str:
-    style = (
-        "body{font-family:system-ui,sans-serif;margin:2em;color:#222;max-width:1400px}"
-        "img{max-width:100%;border:1px solid #ddd}table{border-collapse:collapse;font-size:13px}"
-        "td,th{border-bottom:1px solid #eee;padding:3px 8px;text-align:left}th{background:#f5f5f5}"
-    )
-    return (
-        f"<!doctype html><html><head><meta charset='utf-8'><title>cxspark journeys: models</title>"
-        f"<style>{style}</style></head><body><h1>Journeys: blueprints and what customers did</h1>"
-        f"<p>Run {html.escape(run_id)}. Tables: gold.variants, gold.conformance, gold.deviations, "
-        f"gold.breakpoints.</p>{''.join(sections)}</body></html>"
+def _page(sections: list[Section], run_id: str) -> str:
+    return page(
+        title="cxspark journeys: models",
+        heading="Journeys: blueprints and what customers did",
+        subtitle=f"Run {run_id}. Tables: gold.variants, gold.conformance, gold.deviations, gold.breakpoints.",
+        sections=sections,
+        footer="Models discovered with pm4py's inductive miner from the most frequent variants of each type.",
     )

@@ -9,7 +9,6 @@ discovered models and pictures under ``<root>/reports/journeys/``.
 from __future__ import annotations
 
 import logging
-import time
 from functools import reduce
 from typing import Any
 
@@ -85,9 +84,9 @@ def run_journeys(run: JobRun) -> dict[str, Any]:
         "identified_events": n_events,
         **{f"events_{k}": v for k, v in assigned.items()},
     }
-    for k, v in counts.items():
-        run.count(k, v)
-    return {"journeys_by_type": by_type, "events_assigned_by": assigned, "counts": counts}
+    summary = {"journeys_by_type": by_type, "events_assigned_by": assigned, "counts": counts}
+    run.count_summary(summary)
+    return summary
 
 
 def distinct_variants(journeys: DataFrame) -> DataFrame:
@@ -98,10 +97,9 @@ def distinct_variants(journeys: DataFrame) -> DataFrame:
 
 
 def _cached(run: JobRun, method: str, engine: str) -> DataFrame:
-    spark, settings = run.spark, run.settings
-    if not table_exists(spark, settings, SILVER_VARIANT_CONFORMANCE):
-        return spark.createDataFrame([], RESULT_SCHEMA)
-    cache = run.read(SILVER_VARIANT_CONFORMANCE)
+    cache = run.read_optional(SILVER_VARIANT_CONFORMANCE)
+    if cache is None:
+        return run.spark.createDataFrame([], RESULT_SCHEMA)
     return cache.where((F.col("method") == method) & (F.col("engine") == engine)).select(
         *[f.name for f in RESULT_SCHEMA.fields]
     )
@@ -116,21 +114,20 @@ def run_conform(run: JobRun) -> dict[str, Any]:
     journey_events = run.read(SILVER_JOURNEY_EVENTS)
     method, engine = cfg.conformance.method, engine_version()
     with Scratch(spark, settings, run.run_id) as scratch:
-        started = time.monotonic()
-        variants = scratch.materialize(distinct_variants(journeys), "variants")
-        checkable = variants.where(F.col("journey_type").isin(list(blueprints)))
-        cached = (
-            _cached(run, method, engine)
-            if cfg.conformance.cache
-            else spark.createDataFrame([], RESULT_SCHEMA)
-        )
-        cached = cached.join(checkable.select("variant_id"), "variant_id")
-        todo = scratch.materialize(
-            checkable.join(cached.select("variant_id"), "variant_id", "left_anti"), "todo"
-        )
-        n_variants, n_todo = checkable.count(), todo.count()
-        fresh = scratch.materialize(conform_variants(todo, blueprints, cfg.conformance), "replayed")
-        scratch.seconds["replay"] = time.monotonic() - started
+        with scratch.step("replay"):
+            variants = scratch.materialize(distinct_variants(journeys), "variants")
+            checkable = variants.where(F.col("journey_type").isin(list(blueprints)))
+            cached = (
+                _cached(run, method, engine)
+                if cfg.conformance.cache
+                else spark.createDataFrame([], RESULT_SCHEMA)
+            )
+            cached = cached.join(checkable.select("variant_id"), "variant_id")
+            todo = scratch.materialize(
+                checkable.join(cached.select("variant_id"), "variant_id", "left_anti"), "todo"
+            )
+            n_variants, n_todo = checkable.count(), todo.count()
+            fresh = scratch.materialize(conform_variants(todo, blueprints, cfg.conformance), "replayed")
         results = scratch.materialize(fresh.unionByName(cached), "results")
 
         conformance = scratch.materialize(conformance_per_journey(journeys, results), "conformance")
@@ -142,13 +139,12 @@ def run_conform(run: JobRun) -> dict[str, Any]:
         stamp = F.lit(run.run_id).alias("run_id")
         # the cache keeps every variant ever replayed (a variant may come back); bad results are not kept
         keep = fresh.where(F.col("status").isin("ok", "too_long"))
-        started = time.monotonic()
-        run.tx.merge(SILVER_VARIANT_CONFORMANCE, keep, ["variant_id", "method", "engine"])
-        run.tx.overwrite(GOLD_VARIANTS, variant_stats(journeys, results).select("*", stamp))
-        run.tx.overwrite(GOLD_CONFORMANCE, conformance.select("*", stamp))
-        run.tx.overwrite(GOLD_DEVIATIONS, deviation_stats(journeys, conformance).select("*", stamp))
-        run.tx.overwrite(GOLD_BREAKPOINTS, breakpoints(flagged, journeys, steps).select("*", stamp))
-        scratch.seconds["gold_tables"] = time.monotonic() - started  # computed as they are written
+        with scratch.step("gold_tables"):  # computed as they are written
+            run.tx.merge(SILVER_VARIANT_CONFORMANCE, keep, ["variant_id", "method", "engine"])
+            run.tx.overwrite(GOLD_VARIANTS, variant_stats(journeys, results).select("*", stamp))
+            run.tx.overwrite(GOLD_CONFORMANCE, conformance.select("*", stamp))
+            run.tx.overwrite(GOLD_DEVIATIONS, deviation_stats(journeys, conformance).select("*", stamp))
+            run.tx.overwrite(GOLD_BREAKPOINTS, breakpoints(flagged, journeys, steps).select("*", stamp))
 
         summary_rows = (
             conformance.groupBy("journey_type", "status")
@@ -161,10 +157,8 @@ def run_conform(run: JobRun) -> dict[str, Any]:
             .collect()
         )
         timing = results.where(F.col("status") == "ok").agg(F.sum("seconds"), F.max("seconds")).collect()[0]
-        started = time.monotonic()
-        pictures = _discover(run, blueprints, variants)
-        scratch.seconds["discovery"] = time.monotonic() - started
-        seconds_by_step = {k: round(v, 1) for k, v in scratch.seconds.items()}
+        with scratch.step("discovery"):
+            pictures = _discover(run, blueprints, variants)
     by_type = {
         f"{r['journey_type']}/{r['status']}": {
             "journeys": r["journeys"],
@@ -179,9 +173,7 @@ def run_conform(run: JobRun) -> dict[str, Any]:
         "variants_from_cache": n_variants - n_todo,
         "journeys_checked": sum(r["journeys"] for r in summary_rows if r["status"] == "ok"),
     }
-    for k, v in counts.items():
-        run.count(k, v)
-    return {
+    summary = {
         "method": method,
         "engine": engine,
         "conformance": by_type,
@@ -189,9 +181,10 @@ def run_conform(run: JobRun) -> dict[str, Any]:
         "replay_seconds": round(scratch.seconds["replay"], 1),
         "pm4py_seconds": {"sum": round(timing[0] or 0.0, 1), "slowest_variant": round(timing[1] or 0.0, 2)},
         "models": pictures,
-        "seconds_by_step": seconds_by_step,
         "counts": counts,
     }
+    run.count_summary(summary, scratch)
+    return summary
 
 
 def _discover(run: JobRun, blueprints: dict[str, Blueprint], variants: DataFrame) -> str:

@@ -16,6 +16,7 @@ import logging
 import os
 import subprocess
 import uuid
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ from pyspark.sql import types as T
 from cxspark import __version__
 from cxspark.core.config import Settings
 from cxspark.core.errors import AuditError, RollbackError
-from cxspark.lake.io import TableTransaction, read_table, table_exists, table_path, table_version
+from cxspark.lake.io import Scratch, TableTransaction, read_table, table_exists, table_path, table_version
 from cxspark.lake.tables import AUDIT_RUNS
 
 __all__ = ["RUNS_SCHEMA", "JobRun", "code_version"]
@@ -127,6 +128,22 @@ class JobRun:
         df = read_table(self.spark, self.settings, name, version)
         self.inputs[name] = version
         return df
+
+    def read_optional(self, name: str) -> DataFrame | None:
+        """The input table if it exists yet (its version recorded), else ``None``."""
+        if not table_exists(self.spark, self.settings, name):
+            return None
+        return self.read(name)
+
+    def count_summary(self, summary: Mapping[str, Any], scratch: Scratch | None = None) -> None:
+        """Record the summary's ``counts`` in the audit row, with each timed step in milliseconds
+        (``ms_<step>``); the step seconds also go into the summary as ``seconds_by_step``."""
+        counts = summary.get("counts", {})
+        if scratch is not None:
+            summary["seconds_by_step"] = scratch.seconds_by_step()  # type: ignore[index]
+            counts = {**counts, **{f"ms_{k}": round(v * 1000) for k, v in scratch.seconds.items()}}
+        for key, value in counts.items():
+            self.count(key, value)
 
     def _previous_success(self) -> dict[str, Any] | None:
         if not table_exists(self.spark, self.settings, AUDIT_RUNS):

@@ -14,7 +14,9 @@ removes a table the job created), so a failed job leaves the lakehouse as it was
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -137,17 +139,27 @@ class Scratch:
         self.seconds: dict[str, float] = {}
         """Wall-clock seconds spent computing and writing each materialised result."""
 
-    def materialize(self, df: DataFrame, name: str) -> DataFrame:
-        import time
+    @contextmanager
+    def step(self, name: str) -> Iterator[None]:
+        """Time a named step of the job (added to ``seconds``, which the run's summary reports)."""
+        started = time.monotonic()
+        try:
+            yield
+        finally:
+            self.seconds[name] = self.seconds.get(name, 0.0) + time.monotonic() - started
 
+    def materialize(self, df: DataFrame, name: str) -> DataFrame:
         from cxspark.core.paths import join_uri
 
         path = join_uri(self.root, name)
-        started = time.monotonic()
-        df.write.mode("overwrite").parquet(path)
-        self.seconds[name] = self.seconds.get(name, 0.0) + time.monotonic() - started
+        with self.step(name):
+            df.write.mode("overwrite").parquet(path)
         log.info("scratch %s: %.1f s", name, self.seconds[name])
         return self.spark.read.parquet(path)
+
+    def seconds_by_step(self) -> dict[str, float]:
+        """Each step's seconds, rounded for a summary."""
+        return {k: round(v, 1) for k, v in self.seconds.items()}
 
     def cleanup(self) -> None:
         fs, p = hadoop_fs(self.spark, self.root)

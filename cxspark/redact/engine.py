@@ -636,7 +636,7 @@ def lower_words(text: str | None) -> set[str]:
 def common_words(texts: Iterable[str | None], min_texts: int) -> frozenset[str]:
     """Words written in lower case in at least ``min_texts`` of the (distinct) texts.
 
-    The Spark job computes the same set with :func:`cxspark.redact.job.common_words_df`.
+    The Spark job computes the same set with :func:`cxspark.redact.distributed.common_words_df`.
     """
     if min_texts <= 0:
         return frozenset()
