@@ -28,7 +28,7 @@ from cxspark.core.config import Settings
 from cxspark.core.errors import EvaluationError
 from cxspark.core.paths import join_uri
 from cxspark.drivers.features import labelled
-from cxspark.drivers.job import features_of, read_inputs
+from cxspark.drivers.inputs import features_of, read_inputs
 from cxspark.drivers.model import predict, roc_auc, time_split
 from cxspark.drivers.tracking import Tracker
 from cxspark.generate.evaluation import Target, truth_table, with_targets
