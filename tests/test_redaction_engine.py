@@ -257,3 +257,18 @@ def test_redact_file_names_a_bad_input(tmp_path, capsys):
     err = capsys.readouterr().err
     assert f"{bad}:2: not a JSON object" in err
     assert not (tmp_path / "o").exists()
+
+
+def test_the_shipped_recognizer_spec_is_checked():
+    from importlib import resources
+
+    from cxspark.core.errors import ConfigError
+    from cxspark.redact.recognizers import parse_spec, recognizer_spec
+
+    spec = recognizer_spec()
+    assert spec.phone.min_digits == 7 and spec.credit_card.extra_patterns[0].name == "mastercard_2_series"
+    text = resources.files("cxspark.redact").joinpath("recognizers.yaml").read_text()
+    with pytest.raises(ConfigError, match=r"^x\.yaml: credit_card\.extra_patterns\.0\.regex: .*compile"):
+        parse_spec(text.replace("regex: '\\b2(?:", "regex: '\\b2((?:"), "x.yaml")
+    with pytest.raises(ConfigError, match=r"^x\.yaml: phone\.min_digit: Extra inputs are not permitted"):
+        parse_spec(text.replace("min_digits: 7", "min_digits: 7\n  min_digit: 7"), "x.yaml")

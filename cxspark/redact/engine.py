@@ -60,12 +60,8 @@ STATUSES = ("redacted", "clean", "empty", "null", "quarantined")
 """What happened to a text: published redacted, published unchanged (nothing found), empty,
 null, or withheld."""
 
-_MC2 = r"\b2(?:2[2-9]\d|[3-6]\d\d|7[01]\d|720)(?:[ -]?\d{4}){3}\b"
-"""Mastercard's 2221-2720 range, which Presidio's card patterns miss (Luhn still decides)."""
 _WORD = re.compile(r"[^\W\d_]+")
-_NER = "SpacyRecognizer"
 _NAME_WORD = re.compile(r"[^\W\d_]+(?:['\u2019][^\W\d_]+)*")
-_KNOWN_NAMES = "KnownNamesRecognizer"
 _ADDRESSY = re.compile(r"\S+@\S+|\S+://\S+|www\.\S+")
 _TAG = re.compile(r"<[A-Z][A-Z0-9_]*(?::[0-9a-f]+)?>")
 _HTML = re.compile(r"<\s*/?\s*[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?/?>")
@@ -157,81 +153,6 @@ def _budget(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-def _offline_tldextract() -> Any:
-    """The public-suffix snapshot shipped inside tldextract; no fetch, no cache directory."""
-    import tldextract
-
-    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
-
-
-def _known_names_recognizer(settings: RedactionSettings, names: KnownNames) -> Any:
-    from presidio_analyzer import AnalysisExplanation, EntityRecognizer, RecognizerResult
-
-    cfg = settings.known_names
-
-    class KnownNamesRecognizer(EntityRecognizer):
-        """Runs of capitalised tokens that are first or last names of known customers.
-
-        A first name followed by a last name scores ``full_name_score``; a lone known name
-        ``single_name_score`` (context words such as "spoke to" raise it).
-        """
-
-        def load(self) -> None:
-            pass
-
-        def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[Any]:
-            if nlp_artifacts is None or "PERSON" not in entities:
-                return []
-            out = []
-            tokens = list(nlp_artifacts.tokens)
-            i = 0
-            while i < len(tokens):
-                tok = tokens[i]
-                word = tok.text
-                if word[:1].isupper() and word in names.any:
-                    j = i + 1
-                    while j < len(tokens):
-                        if tokens[j].text[:1].isupper() and tokens[j].text in names.any:
-                            j += 1
-                        elif (  # a hyphenated name: "Smith-Jones"
-                            tokens[j].text == "-"
-                            and j + 1 < len(tokens)
-                            and not tokens[j - 1].whitespace_
-                            and not tokens[j].whitespace_
-                            and tokens[j + 1].text in names.any
-                        ):
-                            j += 2
-                        else:
-                            break
-                    run = [t.text for t in tokens[i:j]]
-                    full = len(run) >= 2 and run[0] in names.first and run[-1] in names.last
-                    score = cfg.full_name_score if full else cfg.single_name_score
-                    out.append(
-                        RecognizerResult(
-                            "PERSON",
-                            tok.idx,
-                            tokens[j - 1].idx + len(tokens[j - 1].text),
-                            score,
-                            analysis_explanation=AnalysisExplanation(_KNOWN_NAMES, score),
-                            recognition_metadata={
-                                RecognizerResult.RECOGNIZER_NAME_KEY: _KNOWN_NAMES,
-                                RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
-                            },
-                        )
-                    )
-                    i = j
-                else:
-                    i += 1
-            return out
-
-    return KnownNamesRecognizer(
-        supported_entities=["PERSON"],
-        name=_KNOWN_NAMES,
-        supported_language=settings.language,
-        context=["spoke", "call", "caller", "customer", "thanks", "from", "to", "agent", "mr", "mrs", "ms"],
-    )
-
-
 @dataclass(frozen=True)
 class KnownNames:
     """First and last names of the customers we hold, capitalised as written in text."""
@@ -254,138 +175,6 @@ class KnownNames:
             )
 
         return cls(clean(first), clean(last))
-
-
-def _recognizers(
-    settings: RedactionSettings, names: KnownNames | None = None, common: frozenset[str] = frozenset()
-) -> list[Any]:
-    from presidio_analyzer import Pattern, PatternRecognizer
-    from presidio_analyzer.predefined_recognizers import (
-        CreditCardRecognizer,
-        EmailRecognizer,
-        IbanRecognizer,
-        IpRecognizer,
-        PhoneRecognizer,
-        SpacyRecognizer,
-        UkNinoRecognizer,
-        UrlRecognizer,
-    )
-
-    extractor = _offline_tldextract()
-
-    class DigitsPhoneRecognizer(PhoneRecognizer):
-        """Presidio's phone recognizer, skipping texts with too few digits to hold a number."""
-
-        def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[Any]:
-            if sum(ch.isdigit() for ch in text) < 7:
-                return []
-            return super().analyze(text, entities, nlp_artifacts)
-
-    class CardRecognizer(CreditCardRecognizer):
-        """Presidio's card recognizer (Luhn-checked), plus Mastercard 2-series; a number
-        written after ``+`` is a phone number, never a card."""
-
-        def analyze(
-            self, text: str, entities: list[str], nlp_artifacts: Any = None, regex_flags: int | None = None
-        ) -> list[Any]:
-            found = super().analyze(text, entities, nlp_artifacts, regex_flags)
-            return [r for r in found if text[max(0, r.start - 1) : r.start] != "+"]
-
-    known = names.any if names is not None else frozenset()
-
-    class NerRecognizer(SpacyRecognizer):
-        """spaCy's NER findings, without the guesses that capitalisation alone explains.
-
-        Dropped: a span made only of words the texts write in lower case ("Email",
-        "bill higher"), or a span opening a sentence or a ``|``-separated note, where
-        every word is capitalised, whose only capitalised word is that first one and is
-        not a known customer name ("Swapped ...", "Customer de" around redacted tags).
-        Retyped: a "place" made only of known names is a person ("call from Siobhan").
-        Filtering here, before Presidio merges findings, keeps a span another recognizer
-        also found ("Liam was really helpful").
-        """
-
-        def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[Any]:
-            out = []
-            for r in super().analyze(text, entities, nlp_artifacts):
-                words = _WORD.findall(text[r.start : r.end])
-                if not words:
-                    continue
-                if common and all(w.lower() in common for w in words):
-                    continue
-                before = text[: r.start].rstrip()
-                capitalised = [w for w in words if w[:1].isupper()]  # "Customer de" has one
-                if (
-                    capitalised == words[:1]
-                    and (not before or before[-1] in "|.;:!?-")
-                    and words[0] not in known
-                ):
-                    continue
-                if r.entity_type == "LOCATION" and "PERSON" in entities and all(w in known for w in words):
-                    r.entity_type = "PERSON"
-                out.append(r)
-            return out
-
-    class OfflineEmailRecognizer(EmailRecognizer):
-        """Presidio's e-mail recognizer, validating domains against the bundled snapshot."""
-
-        def validate_result(self, pattern_text: str) -> bool:
-            return bool(extractor(pattern_text).fqdn)
-
-    lang = settings.language
-    wanted = set(settings.entities)
-    builtins = {
-        "credit_card": lambda: CardRecognizer(
-            supported_language=lang,
-            name="CreditCardRecognizer",
-            patterns=[*CreditCardRecognizer.PATTERNS, Pattern("mastercard_2_series", _MC2, 0.3)],
-        ),
-        "iban": lambda: IbanRecognizer(supported_language=lang),
-        "email": lambda: OfflineEmailRecognizer(supported_language=lang),
-        "phone": lambda: DigitsPhoneRecognizer(
-            supported_language=lang, supported_regions=settings.phone_regions, name="PhoneRecognizer"
-        ),
-        "spacy_ner": lambda: NerRecognizer(
-            supported_language=lang,
-            supported_entities=sorted(wanted & {"PERSON", "LOCATION", "NRP"}),
-            name=_NER,
-        ),
-        "uk_nino": lambda: UkNinoRecognizer(supported_language=lang),
-        "ip_address": lambda: IpRecognizer(supported_language=lang),
-        "url": lambda: UrlRecognizer(supported_language=lang),
-    }
-    recognizers = [builtins[name]() for name in settings.builtin_recognizers]
-    if names is not None and settings.known_names.enabled and "PERSON" in wanted:
-        recognizers.append(_known_names_recognizer(settings, names))
-    for rec in recognizers:
-        missing = sorted(set(rec.supported_entities) - wanted)
-        if missing:
-            raise ConfigError(
-                f"redaction: recognizer '{type(rec).__name__}' finds {missing}, which have no entry in "
-                "redaction.entities (add a threshold and operator, or drop the recognizer)"
-            )
-    for custom in settings.custom_recognizers:
-        recognizers.append(
-            PatternRecognizer(
-                supported_entity=custom.entity,
-                name=custom.name,
-                supported_language=lang,
-                patterns=[Pattern(p.name, p.regex, p.score) for p in custom.patterns],
-                context=custom.context,
-                global_regex_flags=re.DOTALL | re.MULTILINE,  # case matters in our patterns; use (?i)
-            )
-        )
-    for entity, words in settings.deny_list.items():
-        if words:
-            recognizers.append(
-                PatternRecognizer(
-                    supported_entity=entity,
-                    name=f"deny_list_{entity.lower()}",
-                    supported_language=lang,
-                    deny_list=words,
-                )
-            )
-    return recognizers
 
 
 _LOWER_LEMMA = "cxspark_lower_lemma"
@@ -448,7 +237,9 @@ class Redactor:
         self._key = key
         self.nlp_engine = _nlp_engine(settings.spacy_model, settings.language, tuple(settings.spacy_disable))
         registry = RecognizerRegistry(supported_languages=[settings.language])
-        for rec in _recognizers(settings, names, common_words):
+        from cxspark.redact.recognizers import build_recognizers
+
+        for rec in build_recognizers(settings, names, common_words):
             registry.add_recognizer(rec)
         self.analyzer = AnalyzerEngine(
             registry=registry, nlp_engine=self.nlp_engine, supported_languages=[settings.language]
