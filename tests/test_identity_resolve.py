@@ -631,7 +631,7 @@ def test_each_tuple_links_to_its_strongest_identifier_and_edges_keep_the_first_s
 
 
 def test_links_are_explained_by_the_strongest_neighbour_in_the_cluster(spark):
-    from cxspark.core.config import IdentitySettings
+    from cxspark.core.sections import IdentitySettings
     from cxspark.identity.resolve import explain_links, link_edges
 
     big, small = 2**63 - 1, -(2**63)
@@ -695,7 +695,7 @@ def test_links_are_explained_by_the_strongest_neighbour_in_the_cluster(spark):
 
 
 def test_a_tuple_takes_the_cluster_of_its_strongest_linked_identifier(spark):
-    from cxspark.core.config import IdentitySettings
+    from cxspark.core.sections import IdentitySettings
     from cxspark.identity.resolve import _tuple_clusters, tuple_pivots
 
     big = 2**63 - 1

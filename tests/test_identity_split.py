@@ -513,7 +513,7 @@ def test_a_batch_of_components_splits_each_on_its_own() -> None:
     # what each component gives alone.
     import pandas as pd
 
-    from cxspark.core.config import IdentitySettings
+    from cxspark.core.sections import IdentitySettings
     from cxspark.identity.resolve import _split_groups
 
     run = _split_groups(IdentitySettings())

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
-from cxspark.core.config import DriverSettings, JourneySettings
+from cxspark.core.sections import DriverSettings, JourneySettings
 
 __all__ = [
     "FEATURES",

@@ -27,8 +27,8 @@ from pyspark.ml.functions import vector_to_array
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
-from cxspark.core.config import DriverSettings
 from cxspark.core.errors import InputError
+from cxspark.core.sections import DriverSettings
 from cxspark.lake.io import one_row
 
 __all__ = [

@@ -23,7 +23,7 @@ from pyspark.ml import PipelineModel
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
-from cxspark.core.config import DriverSettings, JourneySettings
+from cxspark.core.sections import DriverSettings, JourneySettings
 from cxspark.drivers.features import FEATURES
 from cxspark.drivers.model import predict
 

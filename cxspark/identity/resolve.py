@@ -33,9 +33,9 @@ from pyspark.sql import Column, DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from cxspark.core.config import IdentitySettings
 from cxspark.core.errors import ConfigError
 from cxspark.core.privacy import long_column, pseudonym_column
+from cxspark.core.sections import IdentitySettings
 from cxspark.core.sources import ID_TYPES, SOURCES, Source
 from cxspark.identity.graph import ComponentsResult, Materialize, connected_components
 from cxspark.identity.identifiers import (

@@ -34,7 +34,8 @@ from pyspark.sql import Column, DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 
 from cxspark.core.columns import lookup
-from cxspark.core.config import JourneySettings, Settings
+from cxspark.core.config import Settings
+from cxspark.core.sections import JourneySettings
 from cxspark.journeys.blueprints import Blueprint, load_blueprints
 
 __all__ = [

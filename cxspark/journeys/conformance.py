@@ -28,7 +28,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from cxspark.core.config import ConformanceSettings
+from cxspark.core.sections import ConformanceSettings
 from cxspark.journeys.blueprints import Blueprint, quiet_pm4py
 
 __all__ = [

@@ -7,7 +7,7 @@ import hashlib
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from cxspark.core.config import RedactionSettings
+from cxspark.core.sections import RedactionSettings
 from cxspark.lake.audit import JobRun, code_version
 from cxspark.lake.io import table_exists
 from cxspark.lake.tables import (

@@ -14,7 +14,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from cxspark.core.config import RedactionSettings
+from cxspark.core.sections import RedactionSettings
 from cxspark.redact.engine import KnownNames, Redactor
 
 __all__ = ["FINDING", "RESULT", "common_words_df", "known_names", "redact_distinct", "residual_scan"]

@@ -39,8 +39,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, cast
 
-from cxspark.core.config import RedactionSettings
 from cxspark.core.errors import ConfigError
+from cxspark.core.sections import RedactionSettings
 
 __all__ = [
     "STATUSES",

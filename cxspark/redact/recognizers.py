@@ -35,8 +35,8 @@ from presidio_analyzer.predefined_recognizers import (
 )
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from cxspark.core.config import RedactionSettings
 from cxspark.core.errors import ConfigError
+from cxspark.core.sections import RedactionSettings
 
 __all__ = [
     "KNOWN_NAMES",
