@@ -601,7 +601,7 @@ def test_connected_components_match_union_find(spark, tmp_path):
 
 
 def test_each_tuple_links_to_its_strongest_identifier_and_edges_keep_the_first_source(spark):
-    from cxspark.identity.resolve import link_edges
+    from cxspark.identity.links import link_edges
 
     big, small = 2**63 - 1, -(2**63)  # the extremes of a node id
     rows = [
@@ -632,7 +632,7 @@ def test_each_tuple_links_to_its_strongest_identifier_and_edges_keep_the_first_s
 
 def test_links_are_explained_by_the_strongest_neighbour_in_the_cluster(spark):
     from cxspark.core.sections import IdentitySettings
-    from cxspark.identity.resolve import explain_links, link_edges
+    from cxspark.identity.links import explain_links, link_edges
 
     big, small = 2**63 - 1, -(2**63)
     node_rows = [  # node, cluster, id_type, prio (default link_types), split_via, split_rule, hops
@@ -696,7 +696,7 @@ def test_links_are_explained_by_the_strongest_neighbour_in_the_cluster(spark):
 
 def test_a_tuple_takes_the_cluster_of_its_strongest_linked_identifier(spark):
     from cxspark.core.sections import IdentitySettings
-    from cxspark.identity.resolve import _tuple_clusters, tuple_pivots
+    from cxspark.identity.links import _tuple_clusters, tuple_pivots
 
     big = 2**63 - 1
     nodes = spark.createDataFrame(
@@ -732,7 +732,7 @@ def test_a_tuple_takes_the_cluster_of_its_strongest_linked_identifier(spark):
 
 
 def test_two_tuples_sharing_an_id_fail_loudly(spark):
-    from cxspark.identity.resolve import check_tuple_ids
+    from cxspark.identity.tuples import check_tuple_ids
 
     ok = spark.createDataFrame([(1, "a"), (2, "a")], "tuple_id long, ids string")
     assert check_tuple_ids(ok) is ok

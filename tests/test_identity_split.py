@@ -514,7 +514,7 @@ def test_a_batch_of_components_splits_each_on_its_own() -> None:
     import pandas as pd
 
     from cxspark.core.sections import IdentitySettings
-    from cxspark.identity.resolve import _split_groups
+    from cxspark.identity.links import _split_groups
 
     run = _split_groups(IdentitySettings())
     jane, bob = ["Jane", "Doe", "1980-01-02"], ["Bob", "Roe", None]

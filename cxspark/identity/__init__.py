@@ -13,16 +13,9 @@ Example::
 
 from __future__ import annotations
 
-from cxspark.identity.identifiers import (
-    DEFAULT_POLICY,
-    ID_TYPES,
-    EmailProviderRule,
-    NormalizationPolicy,
-    Normalized,
-    Status,
-    normalize,
-    normalize_series,
-)
+from cxspark.core.sources import ID_TYPES
+from cxspark.identity.identifiers import Normalized, Status, normalize, normalize_series
+from cxspark.identity.policy import DEFAULT_POLICY, EmailProviderRule, NormalizationPolicy
 
 __all__ = [
     "DEFAULT_POLICY",

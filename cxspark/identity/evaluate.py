@@ -130,14 +130,10 @@ def linkable_records(
     """
     from cxspark.core.sources import SOURCES
     from cxspark.identity.graph import connected_components
-    from cxspark.identity.resolve import (
-        link_edges,
-        normalization_policy,
-        normalized_values,
-        observations,
-        tuple_key,
-    )
-    from cxspark.identity.resolve import priority as priority_of
+    from cxspark.identity.links import link_edges
+    from cxspark.identity.observe import normalization_policy, normalized_values, observations
+    from cxspark.identity.observe import priority as priority_of
+    from cxspark.identity.tuples import tuple_key
 
     identity = settings.identity
     parts = []

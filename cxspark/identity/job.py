@@ -23,8 +23,10 @@ from cxspark.core.privacy import hmac_key
 from cxspark.core.sources import SOURCES
 from cxspark.identity.customers import customer_rows
 from cxspark.identity.history import merge_customers, merge_graph
-from cxspark.identity.resolve import Resolution, check_tuple_ids, record_tuples, resolve, stable_keys
+from cxspark.identity.keys import stable_keys
+from cxspark.identity.resolve import Resolution, resolve
 from cxspark.identity.timeline import build_events
+from cxspark.identity.tuples import check_tuple_ids, record_tuples
 from cxspark.lake.audit import JobRun
 from cxspark.lake.io import Scratch, read_table
 from cxspark.lake.tables import (

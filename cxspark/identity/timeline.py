@@ -22,7 +22,7 @@ from pyspark.sql import functions as F
 
 from cxspark.core.columns import lookup
 from cxspark.core.sources import SOURCES
-from cxspark.identity.resolve import tuple_id, tuple_key
+from cxspark.identity.tuples import tuple_id, tuple_key
 from cxspark.lake.vocabulary import Vocabulary
 
 __all__ = ["EVENT_COLUMNS", "EVENT_SOURCES", "EventSource", "build_events", "lookup"]
