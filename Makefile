@@ -1,5 +1,5 @@
 # cxspark: the two quick-start commands are `make demo` and `make test`.
-.PHONY: setup demo test test-all lint bench clean
+.PHONY: setup demo test test-fast test-unit test-spark test-pipeline test-integration lint bench clean
 
 setup:
 	@bash scripts/setup.sh
@@ -7,8 +7,23 @@ setup:
 demo: setup
 	.venv/bin/cxspark pipeline --generate
 
-test: setup
+test: setup          ## every tier: unit, spark, pipeline, integration
 	.venv/bin/python -m pytest -q
+
+test-fast: setup     ## unit and spark: no generated lakehouse, no cluster
+	.venv/bin/python -m pytest -q -m "unit or spark"
+
+test-unit: setup     ## pure Python, no JVM
+	.venv/bin/python -m pytest -q -m unit
+
+test-spark: setup
+	.venv/bin/python -m pytest -q -m spark
+
+test-pipeline: setup
+	.venv/bin/python -m pytest -q -m pipeline
+
+test-integration: setup
+	.venv/bin/python -m pytest -q -m integration
 
 lint: setup
 	.venv/bin/ruff check cxspark tests jobs benchmarks

@@ -1,4 +1,15 @@
-"""Test fixtures: one SparkSession for the whole run, a fresh lakehouse per test."""
+"""Test fixtures: one SparkSession for the whole run, a fresh lakehouse per test, and the tiers.
+
+Every test is in one tier, marked here from what it uses (or marked by hand where it
+starts Spark another way):
+
+- ``unit``: pure Python, no JVM (checked: a unit test that starts one fails);
+- ``spark``: small literal DataFrames on the one session-scoped SparkSession;
+- ``pipeline``: reads the one lakehouse the whole pipeline generates per test session;
+- ``integration``: external processes (a standalone cluster, spark-submit).
+
+``make test-fast`` runs ``unit`` and ``spark``; ``make test`` runs every tier.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +24,37 @@ REPO = Path(__file__).resolve().parent.parent
 CONF = REPO / "conf"
 
 os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+
+
+TIERS = ("unit", "spark", "pipeline", "integration")
+
+
+def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
+    for item in items:
+        marked = [t for t in TIERS if item.get_closest_marker(t)]
+        if marked:
+            continue
+        uses = set(getattr(item, "fixturenames", ()))
+        if "generated" in uses:
+            item.add_marker(pytest.mark.pipeline)
+        elif "spark" in uses:
+            item.add_marker(pytest.mark.spark)
+        else:
+            item.add_marker(pytest.mark.unit)
+
+
+@pytest.fixture(autouse=True)
+def _unit_tests_start_no_jvm(request: Any) -> Iterator[None]:
+    """A unit test must not start Spark: run alone (``-m unit``), the tier needs no JVM."""
+    if request.node.get_closest_marker("unit") is None:
+        yield
+        return
+    from pyspark import SparkContext
+
+    before = SparkContext._active_spark_context
+    yield
+    if before is None and SparkContext._active_spark_context is not None:
+        pytest.fail("this unit test started a SparkSession: it belongs in the spark tier", pytrace=False)
 
 
 def make_settings(tmp_path: Path, **overrides: Any):

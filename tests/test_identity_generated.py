@@ -55,6 +55,7 @@ def test_customers_match_the_persons(spark, resolved):
     assert abs(known - len(persons)) <= 0.02 * len(persons)
 
 
+@pytest.mark.spark  # the job starts the session
 def test_missing_bronze_is_one_clear_line(tmp_path, capsys):
     code = main(["resolve", *cli_args(tmp_path / "empty-lake")])
     err = capsys.readouterr().err.strip().splitlines()
