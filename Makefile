@@ -26,7 +26,7 @@ test-integration: setup
 	.venv/bin/python -m pytest -q -m integration
 
 lint: setup
-	.venv/bin/ruff check cxspark tests jobs benchmarks
+	.venv/bin/ruff check cxspark tests jobs benchmarks scripts
 	.venv/bin/mypy
 
 bench: setup

@@ -13,8 +13,12 @@ starts Spark another way):
 
 from __future__ import annotations
 
+import contextlib
+import io
+import json
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +45,26 @@ def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
             item.add_marker(pytest.mark.spark)
         else:
             item.add_marker(pytest.mark.unit)
+
+
+_TIER_TIME: dict[str, list[float]] = {}
+
+
+def pytest_runtest_logreport(report: Any) -> None:
+    """Seconds per tier (setup, call and teardown of each test), for the closing summary."""
+    tier = next((t for t in TIERS if t in report.keywords), None)
+    if tier is None:
+        return
+    entry = _TIER_TIME.setdefault(tier, [0, 0.0])
+    if report.when == "call":
+        entry[0] += 1
+    entry[1] += report.duration
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if _TIER_TIME:
+        parts = [f"{t} {int(_TIER_TIME[t][0])} in {_TIER_TIME[t][1]:.0f} s" for t in TIERS if t in _TIER_TIME]
+        terminalreporter.write_line("tiers: " + "; ".join(parts))
 
 
 @pytest.fixture(autouse=True)
@@ -86,12 +110,37 @@ def settings(tmp_path: Path):
     return make_settings(tmp_path)
 
 
+@dataclass(frozen=True)
+class PipelineRun:
+    """The shared lakehouse: its settings and the summaries the pipeline printed (``--json``)."""
+
+    settings: Any
+    summaries: list[dict[str, Any]]
+
+
 @pytest.fixture(scope="session")
-def generated(spark, tmp_path_factory):
-    """A lakehouse made by the whole pipeline from generated data (the test config's 200
-    customers), run once and shared by the modules that read it."""
+def pipeline_run(spark, tmp_path_factory) -> PipelineRun:
+    """The whole pipeline on generated data (the test config's 200 customers), run once per
+    session and shared by every ``pipeline`` test (read it; copy it to change it)."""
     from cxspark.cli import main
 
     settings = make_settings(tmp_path_factory.mktemp("generated"))
-    assert main(["pipeline", "--generate", *cli_args(settings.lakehouse.root)]) == 0
-    return settings
+    out = io.StringIO()
+    previous = os.environ.get("CXSPARK_CODE_VERSION")
+    os.environ["CXSPARK_CODE_VERSION"] = "test"  # a re-run on a copy may skip unchanged inputs
+    try:
+        with contextlib.redirect_stdout(out):
+            assert main(["pipeline", "--generate", *cli_args(settings.lakehouse.root), "--json"]) == 0
+    finally:
+        if previous is None:
+            del os.environ["CXSPARK_CODE_VERSION"]
+        else:
+            os.environ["CXSPARK_CODE_VERSION"] = previous
+    summaries = [json.loads(line) for line in out.getvalue().splitlines() if line.startswith("{")]
+    return PipelineRun(settings, summaries)
+
+
+@pytest.fixture(scope="session")
+def generated(pipeline_run: PipelineRun):
+    """The settings of the shared generated lakehouse."""
+    return pipeline_run.settings

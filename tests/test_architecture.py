@@ -31,7 +31,6 @@ EVALUATION_MAY_ALSO = {"generate"}
 MAX_LINES = 520
 
 
-
 def _room(module: str) -> str | None:
     parts = module.split(".")
     return parts[1] if len(parts) > 2 and parts[0] == "cxspark" else None

@@ -48,12 +48,11 @@ def test_unknown_source_fails_and_is_audited(spark, tmp_path, capsys):
     assert run["status"] == "failed" and run["job"] == "ingest"
 
 
-def test_pipeline_generates_ingests_and_reruns_idempotently(spark, tmp_path, capsys, monkeypatch):
+def test_pipeline_generates_ingests_and_reruns_idempotently(
+    spark, pipeline_run, tmp_path, capsys, monkeypatch
+):
     monkeypatch.setenv("CXSPARK_CODE_VERSION", "test")  # resolve skips unchanged input only for the same code
-    settings = make_settings(tmp_path)
-    argv = ["pipeline", "--generate", "--customers", "120", *cli_args(settings.lakehouse.root), "--json"]
-    assert main(argv) == 0
-    first = [json.loads(line) for line in _lines(capsys.readouterr().out)]
+    first = pipeline_run.summaries
     assert [r["job"] for r in first] == [
         "generate",
         "ingest",
@@ -65,11 +64,17 @@ def test_pipeline_generates_ingests_and_reruns_idempotently(spark, tmp_path, cap
     ]
     assert first[2]["customers"] > 0 and first[2]["events"] > 0
     assert first[3]["texts"]["redacted"] > 0 and first[3]["findings_by_entity"]["PERSON"] > 0
-    assert first[0]["generated"] is True and first[0]["customers"] == 120
+    customers = pipeline_run.settings.generate.customers
+    assert first[0]["generated"] is True and first[0]["customers"] == customers
     assert first[1]["rows_read"] == first[0]["events_total"]
     assert first[1]["rows_read"] == first[1]["rows_written"] + first[1]["rows_quarantined"]
-    bronze_rows = read_table(spark, settings, "bronze.web").count()
 
+    # the re-run goes to a copy of the shared lakehouse (the shared one is only read)
+    root = tmp_path / "lakehouse"
+    shutil.copytree(pipeline_run.settings.lakehouse.root, root)
+    settings = make_settings(tmp_path)
+    bronze_rows = read_table(spark, settings, "bronze.web").count()
+    argv = ["pipeline", "--generate", *cli_args(root), "--json"]
     assert main(argv) == 0
     second = [json.loads(line) for line in _lines(capsys.readouterr().out)]
     assert second[0]["generated"] is False
@@ -97,7 +102,7 @@ def test_pipeline_generates_ingests_and_reruns_idempotently(spark, tmp_path, cap
     assert {r["status"] for r in runs} == {"succeeded"}
 
     # other parameters into the same landing folder need --force
-    assert main([*argv[:3], "121", *argv[4:]]) == 2
+    assert main([*argv[:2], "--customers", str(customers + 1), *argv[2:]]) == 2
     assert "use --force" in capsys.readouterr().err
 
 

@@ -97,6 +97,9 @@ def test_fingerprint_is_stable_and_sensitive(conf):
     b = load_settings("test", conf, environ={})
     c = load_settings("test", conf, environ={"CXSPARK__GENERATE__SEED": "7"})
     assert a.fingerprint() == b.fingerprint() != c.fingerprint()
+    # where the lakehouse is changes no result: a copy elsewhere has the same fingerprint
+    moved = load_settings("test", conf, environ={}, overrides={"lakehouse": {"root": "/elsewhere"}})
+    assert moved.fingerprint() == a.fingerprint()
 
 
 def test_command_line_overrides_win(conf):

@@ -138,8 +138,13 @@ class Settings(_Strict):
         return Path(self.conf_dir) / relative
 
     def fingerprint(self) -> str:
-        """A stable hash of the effective settings, recorded with every run."""
-        payload = self.model_dump(mode="json", exclude={"conf_dir"})
+        """A stable hash of the effective settings, recorded with every run.
+
+        Where things are (the config folder, the lakehouse root and landing folder) is left
+        out: it changes no result, so a lakehouse copied or restored elsewhere still knows
+        which runs would change nothing.
+        """
+        payload = self.model_dump(mode="json", exclude={"conf_dir": True, "lakehouse": {"root", "landing"}})
         blob = json.dumps(payload, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
