@@ -33,10 +33,10 @@ from presidio_analyzer.predefined_recognizers import (
     UkNinoRecognizer,
     UrlRecognizer,
 )
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from cxspark.core.errors import ConfigError
-from cxspark.core.sections import RedactionSettings
+from cxspark.core.sections import PatternSettings, RedactionSettings
 
 __all__ = [
     "KNOWN_NAMES",
@@ -64,23 +64,8 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class _PatternSpec(_Strict):
-    name: str
-    regex: str
-    score: float = Field(ge=0, le=1)
-
-    @field_validator("regex")
-    @classmethod
-    def _compiles(cls, v: str) -> str:
-        try:
-            re.compile(v)
-        except re.error as exc:
-            raise ValueError(f"does not compile: {exc}") from None
-        return v
-
-
 class _CardSpec(_Strict):
-    extra_patterns: list[_PatternSpec] = Field(default_factory=list)
+    extra_patterns: list[PatternSettings] = Field(default_factory=list)
     not_after: list[str] = Field(default_factory=list)
 
 
