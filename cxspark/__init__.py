@@ -1,10 +1,11 @@
 """cxspark: Spark batch analytics for large-scale customer-journey mining.
 
-The package is organised by domain: ``config`` (typed settings), ``session`` (the Spark
-builder), ``tables`` and ``io`` (where tables live, how they are written), ``audit``
-(run records), ``sources`` (the landing-file contract), ``generate`` (synthetic data with
-ground truth), ``ingest`` (raw files to bronze Delta tables) and ``cli`` (the command
-line and job entry points).
+The folders follow the data (``docs/architecture.md``): ``core`` (config, session, errors,
+privacy, the landing-source catalogue), ``lake`` (table names, I/O, the run audit),
+``ingest`` (landing files to bronze), ``identity`` (bronze to the identity graph, customers
+and the timeline), ``redact`` (PII redaction), ``journeys`` (journeys and conformance),
+``drivers`` (driver models and remediation), ``reports`` (the HTML and SVG toolkit),
+``generate`` (synthetic data with ground truth) and ``cli`` (the command line).
 """
 
 from __future__ import annotations

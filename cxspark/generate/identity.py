@@ -131,10 +131,6 @@ class Person:
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
 
-    @property
-    def phones(self) -> list[Phone]:
-        return [self.mobile] + ([self.landline] if self.landline else [])
-
 
 def build_person(rng: random.Random, index: int, window: tuple[int, int], noise: NoiseSettings) -> Person:
     """Draw one person (the ``index``-th customer) with identifiers and attributes."""

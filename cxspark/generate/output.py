@@ -68,12 +68,6 @@ class SourceBuffer:
         self.source = source
         self.chunk = chunk
         self.rows: list[Row] = []
-        self.counter = 0
-
-    def next_number(self) -> int:
-        """The next running number for ids of this source in this chunk (1-based)."""
-        self.counter += 1
-        return self.counter
 
     def add(
         self, ts: int, record_id: str, person_id: str | None, journey_id: str | None, values: dict[str, Any]

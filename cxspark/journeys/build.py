@@ -163,10 +163,6 @@ def _hours(delta_seconds: Column) -> Column:
     return (delta_seconds / F.lit(3600.0)).cast("double")
 
 
-def _seconds(ts: Column) -> Column:
-    return F.unix_micros(ts) / F.lit(1_000_000)
-
-
 def _type_cased(cased: DataFrame, vocab: DataFrame) -> DataFrame:
     """Journey type per (customer, case): forced by attributes, else opening, else most activities."""
     weights = (
