@@ -61,7 +61,7 @@ def run_drivers(run: JobRun, targets: list[str] | None = None) -> dict[str, Any]
     inputs = read_inputs(spark, settings, run.read)
     tracker = Tracker(settings)  # fails fast when the tracking store is unreachable
     journeys, conformance, breakpoints = inputs["journeys"], inputs["conformance"], inputs["breakpoints"]
-    with Scratch(spark, settings, run.run_id) as scratch:
+    with run.scratch() as scratch:
         features = scratch.materialize(features_of(inputs, settings), "features")
         types = [r[0] for r in features.select("journey_type").distinct().collect()]
         names = feature_names(types)

@@ -28,7 +28,7 @@ from cxspark.identity.resolve import Resolution, resolve
 from cxspark.identity.timeline import build_events
 from cxspark.identity.tuples import check_tuple_ids, record_tuples
 from cxspark.lake.audit import JobRun
-from cxspark.lake.io import Scratch, read_table
+from cxspark.lake.io import read_table
 from cxspark.lake.tables import (
     SILVER_CUSTOMERS,
     SILVER_EVENTS,
@@ -67,7 +67,7 @@ def run_resolve(run: JobRun, *, force: bool = False) -> dict[str, Any]:
         return skipped
 
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    with Scratch(spark, settings, run.run_id) as scratch:
+    with run.scratch() as scratch:
         tuples = check_tuple_ids(scratch.materialize(record_tuples(bronze), "tuples"))
         res = resolve(tuples, bronze.get("crm"), settings.identity, key, scratch.materialize, list(bronze))
         previous = _current_keys(run)
@@ -115,7 +115,7 @@ def run_resolve(run: JobRun, *, force: bool = False) -> dict[str, Any]:
             )
         written = read_table(spark, settings, SILVER_EVENTS)  # what was committed, not recomputed
         summary = _summary(res, changes, written, customers, graph_changes, customer_changes, missing)
-        run.count_summary(summary, scratch)
+        run.count_summary(summary)
     return summary
 
 

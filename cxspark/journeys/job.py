@@ -21,7 +21,7 @@ from cxspark.journeys.build import assign_events, event_flags, finish_journeys, 
 from cxspark.journeys.conformance import RESULT_SCHEMA, conform_variants, engine_version
 from cxspark.journeys.metrics import breakpoints, conformance_per_journey, deviation_stats, variant_stats
 from cxspark.lake.audit import JobRun
-from cxspark.lake.io import Scratch, table_exists
+from cxspark.lake.io import table_exists
 from cxspark.lake.tables import (
     GOLD_BREAKPOINTS,
     GOLD_CONFORMANCE,
@@ -51,7 +51,7 @@ def run_journeys(run: JobRun) -> dict[str, Any]:
             "(cxspark import-xes) are both missing"
         )
     events = reduce(DataFrame.unionByName, [run.read(t) for t in sources])
-    with Scratch(spark, settings, run.run_id) as scratch:
+    with run.scratch() as scratch:
         journey_events = scratch.materialize(assign_events(events, cfg, vocab), "journey_events")
         journeys = scratch.materialize(finish_journeys(journey_events, events, cfg, vocab), "journeys")
         stamp = F.lit(run.run_id).alias("run_id")
@@ -97,9 +97,7 @@ def distinct_variants(journeys: DataFrame) -> DataFrame:
 
 
 def _cached(run: JobRun, method: str, engine: str) -> DataFrame:
-    cache = run.read_optional(SILVER_VARIANT_CONFORMANCE)
-    if cache is None:
-        return run.spark.createDataFrame([], RESULT_SCHEMA)
+    cache = run.read_or_empty(SILVER_VARIANT_CONFORMANCE, RESULT_SCHEMA)
     return cache.where((F.col("method") == method) & (F.col("engine") == engine)).select(
         *[f.name for f in RESULT_SCHEMA.fields]
     )
@@ -113,7 +111,7 @@ def run_conform(run: JobRun) -> dict[str, Any]:
     journeys = run.read(GOLD_JOURNEYS)
     journey_events = run.read(SILVER_JOURNEY_EVENTS)
     method, engine = cfg.conformance.method, engine_version()
-    with Scratch(spark, settings, run.run_id) as scratch:
+    with run.scratch() as scratch:
         with scratch.step("replay"):
             variants = scratch.materialize(distinct_variants(journeys), "variants")
             checkable = variants.where(F.col("journey_type").isin(list(blueprints)))
@@ -183,7 +181,7 @@ def run_conform(run: JobRun) -> dict[str, Any]:
         "models": pictures,
         "counts": counts,
     }
-    run.count_summary(summary, scratch)
+    run.count_summary(summary)
     return summary
 
 

@@ -117,6 +117,7 @@ class JobRun:
         self.started_at = dt.datetime.now(dt.UTC)
         self.status = "running"
         self.error: str | None = None
+        self._scratch: Scratch | None = None
 
     def __enter__(self) -> JobRun:
         log.info("run %s started", self.run_id)
@@ -135,10 +136,22 @@ class JobRun:
             return None
         return self.read(name)
 
+    def read_or_empty(self, name: str, schema: T.StructType | str) -> DataFrame:
+        """The input table, or an empty frame of ``schema`` before its first write (a cache)."""
+        df = self.read_optional(name)
+        return self.spark.createDataFrame([], schema) if df is None else df
+
+    def scratch(self) -> Scratch:
+        """The run's scratch folder and step timer (a context manager that cleans up)."""
+        self._scratch = Scratch(self.spark, self.settings, self.run_id)
+        return self._scratch
+
     def count_summary(self, summary: Mapping[str, Any], scratch: Scratch | None = None) -> None:
-        """Record the summary's ``counts`` in the audit row, with each timed step in milliseconds
-        (``ms_<step>``); the step seconds also go into the summary as ``seconds_by_step``."""
+        """Record the summary's ``counts`` in the audit row, with each timed step of the run's
+        scratch in milliseconds (``ms_<step>``); the step seconds also go into the summary as
+        ``seconds_by_step``."""
         counts = summary.get("counts", {})
+        scratch = scratch or self._scratch
         if scratch is not None:
             summary["seconds_by_step"] = scratch.seconds_by_step()  # type: ignore[index]
             counts = {**counts, **{f"ms_{k}": round(v * 1000) for k, v in scratch.seconds.items()}}

@@ -6,10 +6,10 @@ import hashlib
 
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
+from pyspark.sql import types as T
 
 from cxspark.core.sections import RedactionSettings
 from cxspark.lake.audit import JobRun, code_version
-from cxspark.lake.io import table_exists
 from cxspark.lake.tables import (
     SILVER_REDACTION_CACHE,
 )
@@ -28,6 +28,15 @@ def cache_key(settings: RedactionSettings) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
+CACHE_SCHEMA = T.StructType(
+    [
+        T.StructField("config_key", T.StringType()),
+        *RESULT.fields,
+        T.StructField("analysed_run_id", T.StringType()),
+    ]
+)
+"""``silver.redaction_cache``: a result with the configuration and run it was analysed with."""
+
 _NOT_CACHED = "status = 'quarantined' AND (reason = 'timeout' OR reason LIKE 'error:%')"
 """Timeouts and errors may pass next time: they are analysed again, not remembered."""
 
@@ -35,9 +44,7 @@ _NOT_CACHED = "status = 'quarantined' AND (reason = 'timeout' OR reason LIKE 'er
 def cached_results(run: JobRun, config_key: str, distinct: DataFrame) -> DataFrame:
     """Cached results (same configuration) of this run's distinct texts: :data:`RESULT` + analysed_run_id."""
     columns = [f.name for f in RESULT.fields]
-    if not table_exists(run.spark, run.settings, SILVER_REDACTION_CACHE):
-        return run.spark.createDataFrame([], RESULT).withColumn("analysed_run_id", F.lit(None).cast("string"))
-    cache = run.read(SILVER_REDACTION_CACHE).where(F.col("config_key") == config_key)
+    cache = run.read_or_empty(SILVER_REDACTION_CACHE, CACHE_SCHEMA).where(F.col("config_key") == config_key)
     return cache.join(distinct.select("text_id"), "text_id").select(*columns, "analysed_run_id")
 
 

@@ -32,7 +32,7 @@ from cxspark.core.errors import TableError
 from cxspark.core.privacy import hmac_key, pseudonym_column
 from cxspark.core.sources import SOURCES
 from cxspark.lake.audit import JobRun, code_version
-from cxspark.lake.io import Scratch, table_exists, write_text
+from cxspark.lake.io import table_exists, write_text
 from cxspark.lake.tables import (
     GOLD_REDACTION_REPORT,
     REPORTS_DIR,
@@ -70,7 +70,7 @@ def run_redact(run: JobRun, *, force: bool = False) -> dict[str, Any]:
         return skipped
 
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    with Scratch(spark, settings, run.run_id) as scratch:
+    with run.scratch() as scratch:
         with scratch.step("prepare"):
             keyed = texts_of(
                 bronze
@@ -155,7 +155,7 @@ def run_redact(run: JobRun, *, force: bool = False) -> dict[str, Any]:
         extra = _meta_extra(run, n_distinct, now) | {"texts_from_cache": f"{n_distinct - n_todo:,}"}
         html_path = _write_html(run, report_rows_pd, quarantine, texts, residual, {**meta, **extra})
         summary["report"] = html_path
-        run.count_summary(summary, scratch)
+        run.count_summary(summary)
     return summary
 
 
