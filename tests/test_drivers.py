@@ -15,6 +15,7 @@ from cxspark.drivers.model import (
     explain,
     fit,
     metrics,
+    overall_roc_auc,
     predict,
     roc_auc,
     time_split,
@@ -86,8 +87,19 @@ def test_roc_auc_is_exact_with_ties(spark):
     df = spark.createDataFrame([("a", p, y) for p, y in rows], "g string, p double, label double")
     ours = roc_auc(df, ["g"]).first()["roc_auc"]
     assert ours == pytest.approx(roc_auc_score([y for _, y in rows], [p for p, _ in rows]))
+    # over everything, with no window: the same figure, whichever partitions the scores land in
+    assert overall_roc_auc(df) == ours
+    assert overall_roc_auc(df.repartition(3)) == ours
+    spread = spark.range(2000).select(
+        (F.rand(3) < 0.4).cast("double").alias("label"), F.round(F.rand(4), 2).alias("p")
+    )
+    pdf = spread.toPandas()
+    assert overall_roc_auc(spread.repartition(4)) == pytest.approx(
+        roc_auc_score(pdf["label"], pdf["p"]), abs=1e-12
+    )
     one_class = spark.createDataFrame([("a", 0.2, 1.0), ("a", 0.3, 1.0)], "g string, p double, label double")
     assert roc_auc(one_class, ["g"]).first()["roc_auc"] is None
+    assert overall_roc_auc(one_class) is None
 
 
 def test_features_of_a_journey(spark, settings):

@@ -268,7 +268,9 @@ def test_the_shipped_recognizer_spec_is_checked():
     spec = recognizer_spec()
     assert spec.phone.min_digits == 7 and spec.credit_card.extra_patterns[0].name == "mastercard_2_series"
     text = resources.files("cxspark.redact").joinpath("recognizers.yaml").read_text()
-    with pytest.raises(ConfigError, match=r"^x\.yaml: credit_card\.extra_patterns\.0\.regex: .*invalid regular"):
+    with pytest.raises(
+        ConfigError, match=r"^x\.yaml: credit_card\.extra_patterns\.0\.regex: .*invalid regular"
+    ):
         parse_spec(text.replace("regex: '\\b2(?:", "regex: '\\b2((?:"), "x.yaml")
     with pytest.raises(ConfigError, match=r"^x\.yaml: phone\.min_digit: Extra inputs are not permitted"):
         parse_spec(text.replace("min_digits: 7", "min_digits: 7\n  min_digit: 7"), "x.yaml")

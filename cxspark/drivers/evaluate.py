@@ -29,7 +29,7 @@ from cxspark.core.errors import EvaluationError
 from cxspark.core.paths import join_uri
 from cxspark.drivers.features import labelled
 from cxspark.drivers.inputs import features_of, read_inputs
-from cxspark.drivers.model import predict, roc_auc, time_split
+from cxspark.drivers.model import overall_roc_auc, predict, time_split
 from cxspark.drivers.tracking import Tracker
 from cxspark.generate.evaluation import Target, truth_table, with_targets
 from cxspark.journeys.evaluate import matched_journeys
@@ -125,9 +125,10 @@ def evaluate_drivers(spark: SparkSession, settings: Settings, read: Any, materia
         .join(oracle, "journey_id"),
         "eval_d_scored",
     )
-    one = scored.withColumn("_k", F.lit(1))
-    model_auc = one_row(roc_auc(one, ["_k"]))["roc_auc"]
-    oracle_auc = one_row(roc_auc(one, ["_k"], score="p_oracle"))["roc_auc"]
+    model_auc = overall_roc_auc(scored)
+    oracle_auc = overall_roc_auc(scored, score="p_oracle")
+    if model_auc is None or oracle_auc is None:
+        raise EvaluationError("evaluate drivers: the validation journeys hold one class only; no ROC AUC")
     n_valid, n_matched = split.valid.count(), scored.count()
     metrics: dict[str, Any] = {
         "run_id": latest,

@@ -16,6 +16,7 @@ aggregates (one row per feature and block, per calibration bin).
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +40,7 @@ __all__ = [
     "explain",
     "fit",
     "metrics",
+    "overall_roc_auc",
     "predict",
     "roc_auc",
     "time_split",
@@ -155,6 +157,42 @@ def roc_auc(scored: DataFrame, by: list[str], score: str = "p") -> DataFrame:
     )
 
 
+def overall_roc_auc(scored: DataFrame, score: str = "p") -> float | None:
+    """:func:`roc_auc` over all of ``scored`` (None with one class only), with no global window.
+
+    Per distinct score the positives and negatives are counted, the counts are sorted by
+    score across partitions, and each partition adds its wins to the negatives of the
+    partitions before it (a prefix sum over one number per partition). The counts are
+    whole numbers, so the sums are exact in any order.
+    """
+    per_score = (
+        scored.groupBy(score)
+        .agg(F.sum("label").alias("_pos"), F.sum(1 - F.col("label")).alias("_neg"))
+        .orderBy(score)
+        .rdd
+    )
+    negatives = dict(
+        per_score.mapPartitionsWithIndex(lambda i, rows: [(i, sum(r["_neg"] for r in rows))]).collect()
+    )
+    before, offset = {}, 0.0
+    for i in sorted(negatives):
+        before[i] = offset
+        offset += negatives[i]
+
+    def wins(i: int, rows: Iterable[Any]) -> Iterable[tuple[float, float, float]]:
+        below, w, pos, neg = before[i], 0.0, 0.0, 0.0
+        for r in rows:
+            w += r["_pos"] * (below + 0.5 * r["_neg"])
+            below += r["_neg"]
+            pos += r["_pos"]
+            neg += r["_neg"]
+        yield w, pos, neg
+
+    parts = per_score.mapPartitionsWithIndex(wins).collect()
+    w, pos, neg = (sum(x[k] for x in parts) for k in range(3))
+    return w / (pos * neg) if pos * neg > 0 else None
+
+
 def calibration(scored: DataFrame, bins: int = 10) -> list[dict[str, float]]:
     """Per probability bin: journeys, mean predicted, observed rate (a reliability table)."""
     b = F.least(F.floor(F.col("p") * bins), F.lit(bins - 1)).cast("int")
@@ -177,8 +215,7 @@ def calibration(scored: DataFrame, bins: int = 10) -> list[dict[str, float]]:
 
 def metrics(scored: DataFrame) -> dict[str, float]:
     """Validation metrics: ROC AUC (exact), PR AUC, Brier score, log loss, calibration error."""
-    one = scored.withColumn("_k", F.lit(1))
-    auc = one_row(roc_auc(one, ["_k"]))["roc_auc"]
+    auc = overall_roc_auc(scored)
     if auc is None:
         raise InputError("drivers: the validation journeys hold one class only; ROC AUC is undefined")
     pr = BinaryClassificationEvaluator(

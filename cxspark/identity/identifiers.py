@@ -253,7 +253,7 @@ def _is_valid_phone(number: phonenumbers.PhoneNumber, region: str) -> bool:
     The main region of a calling code is tested first, so a number valid for it is valid
     by ``is_valid_number`` too: for the main region one test answers. Any other number
     gets the full test, so the answer is always ``is_valid_number``'s. Most numbers are
-    of the default region: this saves a tenth of a phone's normalisation (61 -> 55 µs).
+    of the default region, so most take the one test (measured in benchmarks/README.md).
     """
     if _is_main_region(region) and phonenumbers.is_valid_number_for_region(number, region):
         return True

@@ -52,11 +52,11 @@ __all__ = [
 NO_COLUMN_STATISTICS: Mapping[str, str] = {"delta.dataSkippingNumIndexedCols": "0"}
 """Table properties of a table whose files keep no per-column statistics (min, max, nulls).
 
-Delta computes them for every row written, to skip files whose range misses a filter. For
-``silver.events`` they cost 28 of the 82 s its 1M-customer write takes (2 cores; 10 s for
-the first column, 3-4 s for each more), and they skip nothing where every file holds an
-even spread of the table: rows laid out by a keyed hash, as the timeline's files are (by
-identifier tuple) and the identity graph's (by pseudonym). A file's row count is kept."""
+Delta computes them for every row written, to skip files whose range misses a filter; they
+cost a large part of a big write (measured in benchmarks/README.md, identity resolution)
+and skip nothing where every file holds an even spread of the table: rows laid out
+by a keyed hash, as the timeline's files are (by identifier tuple) and the identity
+graph's (by pseudonym). A file's row count is kept."""
 
 
 @dataclass(frozen=True)
