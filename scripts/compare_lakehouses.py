@@ -7,8 +7,8 @@ out, and nothing else:
 
 - columns that name a run or a moment of it (``run_id``, ``*_run_id``, ``ingested_at``,
   ``run_at``, ``computed_at``, ``changed_at``, ``started_at``, ``ended_at``,
-  ``valid_from``, ``valid_to``, ``duration_s``, ``code_version``) and the ingest batch ids
-  (a hash of each landing file's modification time);
+  ``valid_from``, ``valid_to``, ``duration_s``, ``code_version``), the ingest batch ids and
+  file times (a batch id hashes the file's modification time) and pm4py's ``seconds``;
 - in string columns, the two roots themselves (a path under the root reads ``<root>``);
 - in ``audit.runs``, the parameters and inputs (Delta versions of the run) and the step
   timings in ``row_counts`` (``ms_*``);
@@ -50,6 +50,8 @@ VOLATILE = {
     "outputs",
     "mlflow_run_id",
     "analysed_run_id",
+    "modified_at",  # a landing file's mtime: the two landings were generated at different times
+    "seconds",  # how long pm4py took for a variant
 }
 _RUN_ID = re.compile(r"\d{8}T\d{6}Z-[a-z_-]+-[0-9a-f]{8}")
 _TIME = re.compile(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:\.\d+)?(?: UTC|Z)?")
@@ -84,8 +86,10 @@ def _normalised(spark: Any, path: Path, root: Path) -> Any:
         c = F.col(f"`{f.name}`")
         if isinstance(f.dataType, T.StringType):
             c = F.replace(c, F.lit(str(root)), F.lit("<root>"))
-        elif isinstance(f.dataType, T.MapType) and f.name == "row_counts":
-            c = F.map_filter(c, lambda k, v: ~k.startswith("ms_"))
+        elif isinstance(f.dataType, T.MapType):  # set operations take no maps: sorted entries
+            if f.name == "row_counts":
+                c = F.map_filter(c, lambda k, v: ~k.startswith("ms_"))
+            c = F.array_sort(F.map_entries(c))
         cols.append(c.alias(f.name))
     return df.select(*cols)
 

@@ -274,3 +274,29 @@ def test_the_shipped_recognizer_spec_is_checked():
         parse_spec(text.replace("regex: '\\b2(?:", "regex: '\\b2((?:"), "x.yaml")
     with pytest.raises(ConfigError, match=r"^x\.yaml: phone\.min_digit: Extra inputs are not permitted"):
         parse_spec(text.replace("min_digits: 7", "min_digits: 7\n  min_digit: 7"), "x.yaml")
+
+
+def test_a_tie_between_recognizers_goes_to_the_first_registered():
+    """Presidio collects recognizers in a set: without the ordered registry, which of two
+    recognizers finding the same span is credited changes from one process to the next."""
+    from presidio_analyzer import Pattern, PatternRecognizer
+
+    from cxspark.redact.recognizers import OrderedRegistry
+
+    def rec(name: str) -> PatternRecognizer:
+        return PatternRecognizer("ID", name=name, patterns=[Pattern("id", r"\bX-\d{4}\b", 0.7)])
+
+    names = [f"r{i}" for i in range(12)]
+    registry = OrderedRegistry(supported_languages=["en"])
+    for name in names:
+        registry.add_recognizer(rec(name))
+    assert [r.name for r in registry.get_recognizers("en", ["ID"])] == names
+    for first, second in (("a", "b"), ("b", "a")):
+        registry = OrderedRegistry(supported_languages=["en"])
+        registry.add_recognizer(rec(first))
+        registry.add_recognizer(rec(second))
+        results = []
+        for r in registry.get_recognizers("en", ["ID"]):
+            results += r.analyze("ref X-1234", ["ID"])
+        kept = PatternRecognizer.remove_duplicates(results)
+        assert [k.recognition_metadata["recognizer_name"] for k in kept] == [first]

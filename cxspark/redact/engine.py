@@ -230,14 +230,15 @@ class Redactor:
         names: KnownNames | None = None,
         common_words: frozenset[str] = frozenset(),
     ) -> None:
-        from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
+        from presidio_analyzer import AnalyzerEngine
         from presidio_anonymizer import AnonymizerEngine
 
         self.settings = settings
         self._key = key
         self.nlp_engine = _nlp_engine(settings.spacy_model, settings.language, tuple(settings.spacy_disable))
-        registry = RecognizerRegistry(supported_languages=[settings.language])
-        from cxspark.redact.recognizers import build_recognizers
+        from cxspark.redact.recognizers import OrderedRegistry, build_recognizers
+
+        registry = OrderedRegistry(supported_languages=[settings.language])
 
         for rec in build_recognizers(settings, names, common_words):
             registry.add_recognizer(rec)
