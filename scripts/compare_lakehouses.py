@@ -67,7 +67,7 @@ def delta_tables(root: Path) -> list[str]:
     return out
 
 
-def _normalised(spark: Any, path: Path, root: Path) -> Any:
+def _normalised(spark: Any, path: Path, root: Path, ignore: frozenset[str] = frozenset()) -> Any:
     from pyspark.sql import functions as F
     from pyspark.sql import types as T
 
@@ -94,7 +94,9 @@ def _normalised(spark: Any, path: Path, root: Path) -> Any:
     return df.select(*cols)
 
 
-def compare_tables(spark: Any, a: Path, b: Path, sample: int = 3) -> dict[str, Any]:
+def compare_tables(
+    spark: Any, a: Path, b: Path, sample: int = 3, ignore: frozenset[str] = frozenset()
+) -> dict[str, Any]:
     """Per table: rows on each side, rows only in one side, and a few of them."""
     result: dict[str, Any] = {}
     names = sorted(set(delta_tables(a)) | set(delta_tables(b)))
@@ -107,7 +109,7 @@ def compare_tables(spark: Any, a: Path, b: Path, sample: int = 3) -> dict[str, A
                 "reason": "only in " + ("b" if not (pa / "_delta_log").exists() else "a"),
             }
             continue
-        da, db = _normalised(spark, pa, a), _normalised(spark, pb, b)
+        da, db = _normalised(spark, pa, a, ignore), _normalised(spark, pb, b, ignore)
         sa = {f.name: f.dataType.simpleString() for f in da.schema.fields}
         sb = {f.name: f.dataType.simpleString() for f in db.schema.fields}
         if sa != sb:
@@ -158,9 +160,9 @@ class _Figures(html.parser.HTMLParser):
             self._buf.append(data)
 
 
-def report_figures(page: Path) -> list[str]:
+def report_figures(page: Path, root: Path) -> list[str]:
     parser = _Figures()
-    parser.feed(page.read_text(encoding="utf-8"))
+    parser.feed(page.read_text(encoding="utf-8").replace(str(root), "<root>"))
     return parser.figures
 
 
@@ -190,6 +192,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("a", type=Path)
     p.add_argument("b", type=Path)
     p.add_argument("--json", action="store_true", help="print the whole comparison as JSON")
+    p.add_argument("--ignore", action="append", default=[], help="a column to leave out of every table")
     args = p.parse_args(argv)
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from cxspark.core.config import load_settings
@@ -197,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
 
     settings = load_settings("local", Path(__file__).resolve().parents[1] / "conf")
     spark = start_session(settings)
-    tables = compare_tables(spark, args.a.resolve(), args.b.resolve())
+    tables = compare_tables(spark, args.a.resolve(), args.b.resolve(), ignore=frozenset(args.ignore))
     reports = compare_reports(args.a.resolve(), args.b.resolve())
     if args.json:
         print(json.dumps({"tables": tables, "reports": reports}, indent=2, default=str))

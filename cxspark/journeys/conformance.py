@@ -236,10 +236,7 @@ def conform_variants(
     method, budget, max_events, engine = cfg.method, cfg.max_variant_seconds, cfg.max_events, engine_version()
 
     def task(rows: Iterable[Any]) -> Iterable[tuple[Any, ...]]:
-        # in rank order, whatever order the shuffle delivers them in: pm4py's choice among
-        # equally good alignments can depend on what the worker computed before
-        ordered = sorted(rows, key=lambda kv: kv[1][1])
-        return replay((r for _, (r, _rank) in ordered), models, method, budget, max_events, engine)
+        return replay((r for _, r in rows), models, method, budget, max_events, engine)  # sorts them
 
-    dealt = ranked.map(lambda ri: (ri[1] % parts, ri)).partitionBy(parts, lambda k: int(k))
+    dealt = ranked.map(lambda ri: (ri[1] % parts, ri[0])).partitionBy(parts, lambda k: int(k))
     return spark.createDataFrame(dealt.mapPartitions(task), RESULT_SCHEMA)
