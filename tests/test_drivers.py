@@ -298,31 +298,52 @@ def test_remediation_status_across_runs(spark):
     cols = (
         "item_id string, item_type string, journey_type string, problem string, activity string, "
         "description string, journeys long, customers long, predicted_rate double, "
-        "predicted_rate_remedied double, "
-        "impact double, feasibility double, cost double, priority double, rank int, owner string"
+        "predicted_rate_remedied double, impact double, impact_ci_low double, impact_ci_high double, "
+        "feasibility double, cost double, priority double, rank int, owner string"
     )
 
-    def items(rows):
+    def items(rows, half_width=0.7):
         return spark.createDataFrame(
             [
-                (i, "driver", None, i, None, "d", 10, 9, 0.3, 0.2, imp, 0.5, 1.0, imp / 2, n, "o")
+                (*head, imp, imp - half_width, imp + half_width, 0.5, 1.0, imp / 2, n, "o")
                 for n, (i, imp) in enumerate(rows, 1)
+                for head in [(i, "driver", None, i, None, "d", 10, 9, 0.3, 0.2)]
             ],
             cols,
         )
 
-    first = with_status(items([("a", 10.0), ("b", 5.0), ("c", 4.0)]), None, "run1")
-    assert {r["item_id"]: r["status"] for r in first.collect()} == {"a": "new", "b": "new", "c": "new"}
-    second = with_status(items([("a", 9.5), ("b", 2.0), ("d", 1.0)]), first, "run2")
+    first = with_status(items([("a", 10.0), ("b", 5.0), ("c", 4.0), ("e", -0.3)]), None, "run1")
+    assert {r["item_id"]: r["status"] for r in first.collect()} == {
+        "a": "new",
+        "b": "new",
+        "c": "new",
+        "e": "new",
+    }
+    # a falls by 0.5, within the noise (half-widths 0.7 and 0.7: 0.99); b by 3; e is unchanged
+    second = with_status(items([("a", 9.5), ("b", 2.0), ("d", 1.0), ("e", -0.3)]), first, "run2")
     status = {r["item_id"]: (r["status"], r["first_seen_run_id"]) for r in second.collect()}
     assert status == {
         "a": ("persisting", "run1"),
         "b": ("improving", "run1"),
         "c": ("resolved", "run1"),
         "d": ("new", "run2"),
+        "e": ("persisting", "run1"),
     }
     third = with_status(items([("a", 9.0)]), second, "run3").collect()
-    assert {r["item_id"]: r["status"] for r in third} == {"a": "persisting", "b": "resolved", "d": "resolved"}
+    assert {r["item_id"]: r["status"] for r in third} == {
+        "a": "persisting",
+        "b": "resolved",
+        "d": "resolved",
+        "e": "resolved",
+    }
+    # the same input again: nothing is improving, whatever the sign of the impact (issue 22)
+    again = with_status(items([("a", 10.0), ("e", -0.3), ("f", -2.5)]), None, "r1")
+    same = with_status(items([("a", 10.0), ("e", -0.3), ("f", -2.5)]), again, "r2").collect()
+    assert {r["status"] for r in same} == {"persisting"}
+    # with no noise at all, any fall in magnitude counts; a table written before the intervals has none
+    old = again.drop("impact_ci_low", "impact_ci_high")
+    tight = with_status(items([("a", 9.9), ("f", -2.4)], half_width=0.0), old, "r2").collect()
+    assert {r["item_id"]: r["status"] for r in tight} == {"a": "improving", "f": "improving", "e": "resolved"}
 
 
 def test_pipeline_trains_registers_and_ranks(spark, generated):

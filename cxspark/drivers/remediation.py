@@ -30,8 +30,8 @@ from cxspark.drivers.model import predict
 __all__ = ["REMEDIATION_COLUMNS", "STATUSES", "affected_rows", "remediation", "with_status"]
 
 STATUSES = ("new", "persisting", "improving", "resolved")
-IMPROVING_BELOW = 0.9
-"""An item whose impact fell below this share of the previous run's is ``improving``."""
+Z95 = 1.959963984540054
+"""Half-width of a 95% normal interval in standard errors."""
 
 REMEDIATION_COLUMNS = (
     "item_id",
@@ -45,6 +45,8 @@ REMEDIATION_COLUMNS = (
     "predicted_rate",
     "predicted_rate_remedied",
     "impact",
+    "impact_ci_low",
+    "impact_ci_high",
     "feasibility",
     "cost",
     "priority",
@@ -290,8 +292,19 @@ def remediation(
             F.avg("_p0").alias("predicted_rate"),
             F.avg("p").alias("predicted_rate_remedied"),
             F.sum(F.col("_p0") - F.col("p")).alias("impact"),
+            # the impact is a sum over the item's journeys: its standard error is sqrt(n) x sd
+            (F.sqrt(F.count("*")) * F.coalesce(F.stddev_samp(F.col("_p0") - F.col("p")), F.lit(0.0))).alias(
+                "_se"
+            ),
         )
         .where(F.col("journeys") >= min_journeys)
+        .withColumns(
+            {
+                "impact_ci_low": F.col("impact") - F.lit(Z95) * F.col("_se"),
+                "impact_ci_high": F.col("impact") + F.lit(Z95) * F.col("_se"),
+            }
+        )
+        .drop("_se")
     )
     rows = [r.asDict() for r in agg.collect()]
     meta = []
@@ -342,7 +355,12 @@ def _describe(item: Mapping[str, Any]) -> str:
 
 
 def with_status(current: DataFrame, previous: DataFrame | None, run_id: str) -> DataFrame:
-    """Status against the previous run's table: new, persisting, improving; resolved rows for items gone."""
+    """Status against the previous run's table: new, persisting, improving; resolved rows for items gone.
+
+    ``improving`` means the impact's magnitude fell by more than the noise of the two
+    estimates (the half-widths of their 95% intervals, added in quadrature): an unchanged
+    item, or one whose change is within the noise, is ``persisting``.
+    """
     if previous is None:
         return current.withColumns(
             {
@@ -351,20 +369,31 @@ def with_status(current: DataFrame, previous: DataFrame | None, run_id: str) -> 
                 "first_seen_run_id": F.lit(run_id),
             }
         )
+
+    def half_width(df: DataFrame) -> Column:  # a table written before the intervals has none
+        if "impact_ci_high" not in df.columns:
+            return F.lit(0.0)
+        return F.coalesce((F.col("impact_ci_high") - F.col("impact_ci_low")) / 2, F.lit(0.0))
+
     prev = previous.where(F.col("status") != "resolved").select(
-        "item_id", F.col("impact").alias("previous_impact"), F.col("first_seen_run_id").alias("_first")
+        "item_id",
+        F.col("impact").alias("previous_impact"),
+        half_width(previous).alias("_prev_hw"),
+        F.col("first_seen_run_id").alias("_first"),
     )
+    noise = F.sqrt(F.col("_prev_hw") ** 2 + half_width(current) ** 2)
+    fell = F.abs(F.col("previous_impact")) - F.abs(F.col("impact"))
     cur = (
         current.join(prev, "item_id", "left")
         .withColumns(
             {
                 "status": F.when(F.col("previous_impact").isNull(), F.lit("new"))
-                .when(F.col("impact") < F.col("previous_impact") * IMPROVING_BELOW, F.lit("improving"))
+                .when(fell > noise, F.lit("improving"))
                 .otherwise(F.lit("persisting")),
                 "first_seen_run_id": F.coalesce("_first", F.lit(run_id)),
             }
         )
-        .drop("_first")
+        .drop("_first", "_prev_hw")
     )
     gone = (
         previous.where(F.col("status") != "resolved")
@@ -389,6 +418,8 @@ def with_status(current: DataFrame, previous: DataFrame | None, run_id: str) -> 
                 "predicted_rate": F.lit(None).cast("double"),
                 "predicted_rate_remedied": F.lit(None).cast("double"),
                 "impact": F.lit(0.0),
+                "impact_ci_low": F.lit(None).cast("double"),
+                "impact_ci_high": F.lit(None).cast("double"),
                 "priority": F.lit(0.0),
                 "rank": F.lit(None).cast("int"),
                 "status": F.lit("resolved"),

@@ -253,6 +253,8 @@ class TableTransaction:
     def _write(self, name: str, df: DataFrame, mode: str, partition_by: list[str] | None) -> None:
         self._touch(name)
         writer = self._writer(name, df, mode)
+        if mode == "overwrite":
+            writer = writer.option("overwriteSchema", "true")
         if partition_by:
             writer = writer.partitionBy(*partition_by)
         writer.save(table_path(self.settings, name))
@@ -281,7 +283,9 @@ class TableTransaction:
         self.merge_with(name, df, cond, clauses, initial=df)
 
     def overwrite(self, name: str, df: DataFrame, *, partition_by: list[str] | None = None) -> None:
-        """Replace the whole table with ``df`` in one commit (a rebuilt derived table)."""
+        """Replace the whole table with ``df`` in one commit (a rebuilt derived table, whose
+        schema is the one this version of the job writes: a column added by an upgrade
+        replaces the old schema rather than failing)."""
         self._write(name, df, "overwrite", partition_by)
 
     def merge_with(
