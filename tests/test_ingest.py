@@ -198,3 +198,54 @@ def test_audit_row_that_cannot_be_written_is_an_error(spark, settings):
     land(settings, "engagement", "e1.csv", engagement(2))
     with pytest.raises(AuditError, match=r"succeeded but its row could not be written to audit.runs"):
         ingest(spark, settings)
+
+
+def test_invalid_utf8_lines_go_to_quarantine_and_no_key_changes(spark, settings):
+    """Issue 22: bytes that are not UTF-8 were loaded as U+FFFD, keys included."""
+    lines = engagement(6)
+    body = "".join(line + "\n" for line in lines).encode("utf-8")
+    body += b"E-latin1,team-M\xfcller,2025-01-01,50.5,10,12\n"  # Latin-1 in a field
+    body += b"E\xff-0007,team-1,2025-01-01,50.5,10,12\n"  # and inside the key
+    folder = Path(settings.lakehouse.landing_dir) / "engagement"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "e1.csv").write_bytes(body)
+    s = ingest(spark, settings)
+    assert (s.rows_read, s.rows_written, s.rows_quarantined) == (8, 6, 2)
+    keys = [r["record_id"] for r in read_table(spark, settings, "bronze.engagement").collect()]
+    assert sorted(keys) == [f"E{i}" for i in range(6)] and not any("\ufffd" in k for k in keys)
+    q = read_table(spark, settings, "bronze.quarantine").orderBy("line_no").collect()
+    assert [(r["line_no"], r["reason"]) for r in q] == [
+        (8, "line is not valid UTF-8 (undecodable bytes; nothing of it is loaded)"),
+        (9, "line is not valid UTF-8 (undecodable bytes; nothing of it is loaded)"),
+    ]
+
+
+def test_a_last_line_without_its_line_break_is_quarantined(spark, settings):
+    """Issue 22: a file cut inside its last column loaded the cut row as if whole."""
+    lines = engagement(5)
+    cut = lines[-1][:-4]  # "E4,team-1,2025-05-01,54.5,1"
+    path = land(settings, "engagement", "e1.csv", lines[:-1])
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write(cut)  # no final newline
+    land(settings, "engagement", "e2.csv", engagement(3, start=10))  # whole: its last row loads
+    s = ingest(spark, settings)
+    assert (s.rows_read, s.rows_written, s.rows_quarantined) == (8, 7, 1)
+    [q] = read_table(spark, settings, "bronze.quarantine").collect()
+    assert (q["source_file"], q["line_no"], q["raw_line"]) == ("engagement/e1.csv", 6, cut)
+    assert q["reason"].startswith("last line has no line break: the file may have been cut short")
+
+
+def test_a_corrected_file_with_the_old_size_and_time_is_a_new_delivery(spark, settings):
+    """Issue 22: the batch id was name, size and mtime, so rsync -t style corrections were skipped."""
+    path = land(settings, "engagement", "e1.csv", engagement(5, bad=1))
+    stat = path.stat()
+    assert ingest(spark, settings).rows_quarantined == 1
+    fixed = path.read_text(encoding="utf-8").replace("2025-13-01", "2025-12-01")  # the bad month mended
+    assert len(fixed.encode()) == stat.st_size  # same size ...
+    path.write_text(fixed, encoding="utf-8")
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # ... and the same modification time
+    s = ingest(spark, settings)
+    assert (s.files_replaced, s.rows_written, s.rows_quarantined) == (1, 6, 0)
+    assert read_table(spark, settings, "bronze.engagement").count() == 6
+    again = ingest(spark, settings)  # the same content again: skipped
+    assert (again.files_skipped, again.files_ingested) == (1, 0)

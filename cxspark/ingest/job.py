@@ -23,7 +23,7 @@ from pyspark.sql import types as T
 from cxspark.core.config import Settings
 from cxspark.core.errors import InputError
 from cxspark.core.sources import SOURCES, Source
-from cxspark.ingest.landing import LandingFile, check_files, discover
+from cxspark.ingest.landing import LandingFile, check_files, discover, with_content
 from cxspark.ingest.parse import (
     split_valid,
 )
@@ -87,6 +87,7 @@ def run_ingest(run: JobRun, sources: list[str] | None = None) -> IngestSummary:
     files, summary.unknown_folders = discover(spark, settings, sources)
     for folder in summary.unknown_folders:
         log.warning("landing folder %s is not a known source; ignored", folder)
+    files = with_content(spark, files)  # a delivery is its content, not its size and time
     previous = _previous_batches(spark, settings)
     new = [f for f in files if previous.get(f.rel) != f.batch_id]
     summary.files_skipped = len(files) - len(new)

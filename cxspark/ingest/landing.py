@@ -11,9 +11,10 @@ import hashlib
 import json
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pyspark.sql import SparkSession
+from pyspark.sql import functions as F
 
 from cxspark.core.config import Settings
 from cxspark.core.errors import InputError
@@ -22,10 +23,14 @@ from cxspark.lake.io import hadoop_fs
 
 log = logging.getLogger(__name__)
 
-__all__ = ["LandingFile", "check_files", "discover"]
+__all__ = ["MAX_FILE_BYTES", "LandingFile", "check_files", "discover", "with_content"]
 
 
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9._\-+=@ ]+$")
+
+
+MAX_FILE_BYTES = 2_000_000_000
+"""A landing file is read whole to hash it (Spark's binary files hold at most 2 GiB)."""
 
 
 @dataclass(frozen=True)
@@ -35,6 +40,10 @@ class LandingFile:
     uri: str
     size: int
     modified_ms: int
+    sha256: str | None = None
+    """Of the file's bytes (:func:`with_content`); the batch id is made from it."""
+    ends_with_newline: bool = True
+    """False when the last line has no line break: the file may have been cut short."""
 
     @property
     def rel(self) -> str:
@@ -43,8 +52,50 @@ class LandingFile:
 
     @property
     def batch_id(self) -> str:
-        key = f"{self.rel}|{self.size}|{self.modified_ms}"
-        return hashlib.sha256(key.encode()).hexdigest()[:16]
+        """The delivery: the file's name and content (a corrected file with the size and
+        modification time of the old one is a new batch)."""
+        if self.sha256 is None:
+            raise ValueError(f"landing file {self.rel}: batch id asked before its content was hashed")
+        return hashlib.sha256(f"{self.rel}|{self.sha256}".encode()).hexdigest()[:16]
+
+
+def with_content(spark: SparkSession, files: list[LandingFile]) -> list[LandingFile]:
+    """The files with the SHA-256 of their bytes and whether they end with a line break.
+
+    One Spark job reads the files as binary (in the JVM, in parallel) and keeps two
+    values per file, so nothing of their content reaches the driver.
+    """
+    if not files:
+        return []
+    big = [f for f in files if f.size > MAX_FILE_BYTES]
+    if big:
+        raise InputError(
+            f"landing file {big[0].rel}: {big[0].size:,} bytes is over the {MAX_FILE_BYTES:,} a delivery "
+            "may have; split the export into smaller files"
+        )
+    rows = (
+        spark.read.format("binaryFile")
+        .load([f.uri for f in files])
+        .select(
+            "path",
+            F.sha2("content", 256).alias("sha256"),
+            (F.substring("content", -1, 1) == F.unhex(F.lit("0A"))).alias("newline"),
+        )
+        .collect()
+    )
+    found = {_normal_uri(r["path"]): (r["sha256"], bool(r["newline"])) for r in rows}
+    out = []
+    for f in files:
+        sha, newline = found.get(_normal_uri(f.uri), (None, True))
+        if sha is None:
+            raise InputError(f"landing file {f.rel}: could not be read to identify its content")
+        out.append(replace(f, sha256=sha, ends_with_newline=newline))
+    return out
+
+
+def _normal_uri(uri: str) -> str:
+    """``file:/x`` and ``file:///x`` are the same file."""
+    return uri.replace("file:///", "file:/")
 
 
 def discover(

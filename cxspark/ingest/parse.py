@@ -34,6 +34,8 @@ __all__ = [
 Transform = Callable[[DataFrame], DataFrame]
 
 META_COLUMNS = ["_file", "_line_no"]
+NOT_UTF8 = "line is not valid UTF-8 (undecodable bytes; nothing of it is loaded)"
+CUT_SHORT = "last line has no line break: the file may have been cut short"
 _QUOTED = r'"(?:[^"]|"")*"'
 
 
@@ -58,7 +60,14 @@ def read_lines(spark: SparkSession, paths: Sequence[str], source_name: str) -> D
         raw.join(F.broadcast(splits), ["_file", "_block"])
         .withColumn("_line_no", (F.col("_mid") - F.col("_first") + F.col("_before") + 1).cast("long"))
         .where(F.trim(F.regexp_replace("value", "^\ufeff", "")) != "")
-        .select(F.regexp_replace("value", "^\ufeff", "").alias("_raw"), "_file", "_line_no")
+        .select(
+            F.regexp_replace(F.make_valid_utf8("value"), "^\ufeff", "").alias("_raw"),
+            "_file",
+            "_line_no",
+            # Spark keeps the bytes as read; once decoded, bytes that are not UTF-8 become
+            # U+FFFD and a key in the line would change, so the line goes to quarantine
+            F.when(~F.is_valid_utf8("value"), F.lit(NOT_UTF8)).alias("_line_error"),
+        )
     )
 
 
@@ -92,10 +101,15 @@ def _parse_csv(src: Source) -> Transform:
             *META_COLUMNS,
             "_raw",
             *cols,
-            F.filter(F.array(malformed), lambda c: c.isNotNull()).alias("_errors"),
+            F.filter(F.array(_line_error(lines), malformed), lambda c: c.isNotNull()).alias("_errors"),
         )
 
     return transform
+
+
+def _line_error(lines: DataFrame) -> Column:
+    """What :func:`read_lines` (or a check of the whole file) found wrong with the line itself."""
+    return F.col("_line_error") if "_line_error" in lines.columns else F.lit(None).cast("string")
 
 
 def _parse_jsonl(src: Source) -> Transform:
@@ -106,7 +120,7 @@ def _parse_jsonl(src: Source) -> Transform:
 
     def transform(lines: DataFrame) -> DataFrame:
         parsed = F.from_json("_raw", schema, {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": "_corrupt"})
-        p = lines.select(*META_COLUMNS, "_raw", parsed.alias("_p"))
+        p = lines.select(*META_COLUMNS, "_raw", parsed.alias("_p"), _line_error(lines).alias("_line_error"))
         malformed = F.when(
             F.col("_p").isNull() | F.col("_p._corrupt").isNotNull() | ~F.trim("_raw").startswith("{"),
             F.lit("malformed JSON line: not a complete JSON object"),
@@ -116,7 +130,7 @@ def _parse_jsonl(src: Source) -> Transform:
             *META_COLUMNS,
             "_raw",
             *cols,
-            F.filter(F.array(malformed), lambda c: c.isNotNull()).alias("_errors"),
+            F.filter(F.array(F.col("_line_error"), malformed), lambda c: c.isNotNull()).alias("_errors"),
         )
 
     return transform
