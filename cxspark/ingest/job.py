@@ -1,6 +1,6 @@
 """Ingest job: landing files to one bronze Delta table per source, bad lines to quarantine.
 
-Each landing file is a batch, identified by its name, size and modification time.  A
+Each landing file is a batch, identified by its name and content (a SHA-256 of its bytes).  A
 file already ingested with the same batch id is skipped, so re-running a batch adds
 nothing; a file re-delivered under the same name with new content replaces the rows it
 delivered before (one ``replaceWhere`` per table).  Row accounting is recorded per file

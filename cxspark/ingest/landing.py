@@ -1,6 +1,6 @@
 """The landing folder: which files each source delivered, their batch ids, and whether each can be read.
 
-A file's batch id is a hash of its name, size and modification time. Before any row is
+A file's batch id is a hash of its name and the SHA-256 of its content. Before any row is
 parsed, each file is checked as a whole (a safe name, not empty, the expected CSV header
 or JSON keys): a file that fails is refused with one line naming it.
 """
