@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 
 import pytest
@@ -143,3 +144,42 @@ def test_summaries_print_one_readable_line_per_entry(capsys):
         "  counts: 2 in audit.runs.row_counts (or use --json)",
         "  seconds: 1490",
     ]
+
+
+def test_a_bad_spark_sql_setting_is_one_line_before_any_job(spark, tmp_path, capsys, monkeypatch):
+    """Issue 22: Spark checks a SQL setting only when a query reads it; the job failed mid-run."""
+    monkeypatch.setenv("CXSPARK__SPARK__CONF", "{spark.sql.ansi.enabled: maybe}")
+    assert main(["ingest", *cli_args(tmp_path / "lakehouse")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("cxspark ingest: error: ")
+    assert "spark.sql.ansi.enabled" in err[0] and "'maybe'" in err[0]
+    assert not (tmp_path / "lakehouse" / "audit").exists()
+
+
+@pytest.mark.integration
+def test_a_job_started_offline_from_another_folder_runs(tmp_path):
+    """Issue 22: run from another folder with no network at all, a job found no Delta jars."""
+    import subprocess
+    import sys
+
+    if subprocess.run(["unshare", "-rn", "true"], capture_output=True).returncode != 0:
+        pytest.skip("user namespaces are not available here")
+    elsewhere = tmp_path / "elsewhere"
+    landing = tmp_path / "lakehouse" / "landing" / "engagement"
+    landing.mkdir(parents=True)
+    (landing / "e1.csv").write_text(
+        "record_id,team,month,engagement_score,respondents,headcount\nE1,team-1,2025-01-01,50.5,10,12\n"
+    )
+    elsewhere.mkdir()
+    job = [sys.executable, "-m", "cxspark", "ingest", *cli_args(tmp_path / "lakehouse"), "--json"]
+    done = subprocess.run(
+        ["unshare", "-rn", "sh", "-c", 'ip link set lo up && exec "$@"', "sh", *job],
+        capture_output=True,
+        text=True,
+        cwd=elsewhere,
+        timeout=600,
+        env={**os.environ, "SPARK_LOCAL_IP": "127.0.0.1"},
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert json.loads(done.stdout.strip().splitlines()[-1])["rows_written"] == 1
+    assert not (elsewhere / ".ivy").exists() and "resolving dependencies" not in done.stderr

@@ -129,3 +129,26 @@ def test_noise_rates_and_session_time_zone_are_checked(conf):
         load_settings(
             "test", conf, environ={"CXSPARK__SPARK__CONF": "{spark.sql.session.timeZone: Europe/Paris}"}
         )
+
+
+def test_spark_settings_a_typo_breaks_later_are_checked_at_load(conf):
+    """Issue 22: a bad shuffle-partition count was found only mid-run, as a 29-line traceback."""
+    with pytest.raises(
+        ConfigError,
+        match=r"CXSPARK__SPARK__CONF: .*spark\.sql\.shuffle\.partitions must be a whole number above 0, "
+        r"not 'abc'",
+    ):
+        load_settings("test", conf, environ={"CXSPARK__SPARK__CONF": "{spark.sql.shuffle.partitions: abc}"})
+    with pytest.raises(ConfigError, match=r"spark\.driver\.memory must be a size such as 512m or 4g"):
+        load_settings("test", conf, environ={"CXSPARK__SPARK__CONF": "{spark.driver.memory: lots}"})
+
+
+def test_a_relative_ivy_folder_is_the_installations_not_the_working_folders(tmp_path, monkeypatch):
+    """Issue 22: `.ivy` was resolved against the working folder, so a job started elsewhere
+    fetched Delta's jars again (and failed offline)."""
+    from cxspark.core.session import installation_root, ivy_path
+
+    monkeypatch.chdir(tmp_path)
+    assert ivy_path(".ivy") == installation_root() / ".ivy"
+    assert (installation_root() / "cxspark" / "core" / "session.py").is_file()
+    assert ivy_path("/opt/ivy") == Path("/opt/ivy")

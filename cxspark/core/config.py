@@ -20,6 +20,7 @@ import copy
 import hashlib
 import json
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -106,7 +107,30 @@ class SparkSettings(_Strict):
         tz = v.get("spark.sql.session.timeZone")
         if tz is not None and tz != "UTC":
             raise ValueError("spark.sql.session.timeZone must stay UTC (every stored time is UTC)")
+        for key, value in v.items():  # the ones a typo breaks only later, mid-run
+            kind = _CHECKED_CONF.get(key)
+            if kind == "count" and not (value.isdigit() and int(value) > 0):
+                raise ValueError(f"{key} must be a whole number above 0, not '{value}'")
+            if kind == "bool" and value not in ("true", "false"):
+                raise ValueError(f"{key} must be true or false, not '{value}'")
+            if kind == "size" and not _SIZE.fullmatch(value):
+                raise ValueError(f"{key} must be a size such as 512m or 4g, not '{value}'")
         return v
+
+
+_SIZE = re.compile(r"\d+[kmgtp]?b?", re.IGNORECASE)
+_CHECKED_CONF = {
+    "spark.sql.shuffle.partitions": "count",
+    "spark.default.parallelism": "count",
+    "spark.executor.cores": "count",
+    "spark.executor.instances": "count",
+    "spark.sql.adaptive.enabled": "bool",
+    "spark.python.worker.reuse": "bool",
+    "spark.driver.memory": "size",
+    "spark.executor.memory": "size",
+    "spark.driver.maxResultSize": "size",
+}
+"""Spark settings checked at load (Spark checks the rest when the session starts)."""
 
 
 def _conf_value(v: Any) -> str:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from cxspark import __version__
 from cxspark.core.config import Settings, load_settings
-from cxspark.core.session import SESSION_DEFAULTS, cached_jars, delta_coordinate
+from cxspark.core.session import SESSION_DEFAULTS, cached_jars, delta_coordinate, ivy_path
 
 __all__ = ["build_zip", "submit_arguments"]
 
@@ -49,7 +49,7 @@ def submit_arguments(settings: Settings, py_files: str | Path, *, offline: bool 
         coordinate = (
             delta_coordinate() if settings.spark.delta_package == "auto" else settings.spark.delta_package
         )
-        jars = cached_jars(settings.spark.ivy_dir or ".ivy", coordinate) if offline else []
+        jars = cached_jars(str(ivy_path(settings.spark.ivy_dir or ".ivy")), coordinate) if offline else []
         args += ["--jars", ",".join(jars)] if jars else ["--packages", coordinate]
     for key, value in {**SESSION_DEFAULTS, **settings.spark.conf}.items():
         args += ["--conf", f"{key}={value}"]

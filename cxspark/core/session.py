@@ -21,11 +21,14 @@ from pathlib import Path
 from pyspark.sql import SparkSession
 
 from cxspark.core.config import Settings
+from cxspark.core.errors import ConfigError
 
 __all__ = [
     "SESSION_DEFAULTS",
     "cached_jars",
     "delta_coordinate",
+    "installation_root",
+    "ivy_path",
     "spark_builder",
     "start_session",
     "under_spark_submit",
@@ -80,6 +83,19 @@ def cached_jars(ivy_dir: str, coordinate: str) -> list[str]:
     return keep
 
 
+def installation_root() -> Path:
+    """The folder the ``cxspark`` package is installed in: the checkout, for the editable
+    install ``scripts/setup.sh`` makes (where it caches Delta's jars in ``.ivy``)."""
+    return Path(__file__).resolve().parents[2]
+
+
+def ivy_path(ivy_dir: str) -> Path:
+    """``spark.ivy_dir`` as a path: a relative one is taken from the installation, not from
+    the folder a job happens to be started in (which would fetch the jars again)."""
+    path = Path(ivy_dir).expanduser()
+    return path if path.is_absolute() else installation_root() / path
+
+
 def under_spark_submit() -> bool:
     """True when this Python process was started by ``spark-submit``.
 
@@ -100,13 +116,13 @@ def spark_builder(settings: Settings) -> SparkSession.Builder:
         builder = builder.config(key, value)
     if s.delta_package != "provided" and not submitted:
         coordinate = delta_coordinate() if s.delta_package == "auto" else s.delta_package
-        cached = cached_jars(s.ivy_dir, coordinate) if s.ivy_dir else []
+        cached = cached_jars(str(ivy_path(s.ivy_dir)), coordinate) if s.ivy_dir else []
         if cached:
             builder = builder.config("spark.jars", ",".join(cached))
         else:
             builder = builder.config("spark.jars.packages", coordinate)
             if s.ivy_dir:
-                builder = builder.config("spark.jars.ivy", str(Path(s.ivy_dir).resolve()))
+                builder = builder.config("spark.jars.ivy", str(ivy_path(s.ivy_dir)))
     if not submitted:
         # Python workers (pandas UDFs) must run this interpreter with its packages, not the
         # `python3` on PATH; PySpark takes the workers' interpreter from this variable
@@ -129,9 +145,38 @@ def start_session(settings: Settings) -> SparkSession:
     warnings.filterwarnings(
         "ignore", message="PySpark does not yet fully support pandas", category=FutureWarning
     )
-    spark = spark_builder(settings).getOrCreate()
+    try:
+        spark = spark_builder(settings).getOrCreate()
+    except Exception as exc:  # the JVM did not start: say why in one line
+        raise ConfigError(f"Spark could not start: {_first_line(exc)}{_jars_hint(settings)}") from exc
     spark.sparkContext.setLogLevel(settings.spark.log_level)
+    # Spark checks a SQL setting only when a query reads it: check them all now, so a typo
+    # is one line naming the setting before any job starts, not a traceback mid-run
+    for key, value in settings.spark.conf.items():
+        if key.startswith("spark.sql."):
+            try:
+                spark.conf.set(key, value)
+            except Exception as exc:
+                raise ConfigError(f"spark.conf.{key}: {_first_line(exc)}") from None
     return spark
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return " ".join(text.splitlines()[0].split()) if text else type(exc).__name__
+
+
+def _jars_hint(settings: Settings) -> str:
+    s = settings.spark
+    if s.delta_package == "provided" or not s.ivy_dir:
+        return ""
+    coordinate = delta_coordinate() if s.delta_package == "auto" else s.delta_package
+    if cached_jars(str(ivy_path(s.ivy_dir)), coordinate):
+        return ""
+    return (
+        f" (Delta's jars are not in {ivy_path(s.ivy_dir)}/jars and could not be fetched:"
+        " run scripts/setup.sh once with network)"
+    )
 
 
 def _fetch_jars() -> None:
@@ -142,7 +187,7 @@ def _fetch_jars() -> None:
     spark = start_session(settings)
     spark.range(1).count()
     spark.stop()
-    print(f"Delta jars for {delta_coordinate()} cached in {settings.spark.ivy_dir}")
+    print(f"Delta jars for {delta_coordinate()} cached in {ivy_path(settings.spark.ivy_dir or '.ivy')}")
 
 
 if __name__ == "__main__":  # pragma: no cover
