@@ -284,11 +284,12 @@ JOBS: dict[str, Job] = {
 PIPELINE: list[str] = ["ingest", "resolve", "redact", "journeys", "conform", "drivers"]
 
 
-def _common(p: argparse.ArgumentParser) -> None:
+def _common(p: argparse.ArgumentParser, *, lakehouse: bool = True) -> None:
     p.add_argument("--env", help="config environment: conf/<env>.yaml (default $CXSPARK_ENV or local)")
     p.add_argument("--conf-dir", help="config folder (default $CXSPARK_CONF_DIR or ./conf)")
-    p.add_argument("--lakehouse", help="lakehouse root (overrides lakehouse.root)")
-    p.add_argument("--landing", help="landing folder (overrides lakehouse.landing)")
+    if lakehouse:  # redact-file reads and writes files only
+        p.add_argument("--lakehouse", help="lakehouse root (overrides lakehouse.root)")
+        p.add_argument("--landing", help="landing folder (overrides lakehouse.landing)")
     p.add_argument("--json", action="store_true", help="print the job summary as JSON")
     p.add_argument("-v", "--verbose", action="store_true", help="log more")
 
@@ -300,7 +301,7 @@ def _redact_file_parser(sub: Any) -> None:
         description="Redact each text of a JSON-lines or CSV file with the redaction configuration and "
         "write JSON lines: the redacted text, status and findings (type, offsets, score) per line.",
     )
-    _common(p)
+    _common(p, lakehouse=False)
     p.add_argument("--input", required=True, help="a .jsonl or .csv file of texts")
     p.add_argument("--output", required=True, help="the JSON-lines file to write")
     p.add_argument(
@@ -318,7 +319,8 @@ def _run_redact_file(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="cxspark", description=__doc__.splitlines()[0])
+    description = __doc__.splitlines()[0].replace("``", "")  # plain text, not reST
+    parser = argparse.ArgumentParser(prog="cxspark", description=description)
     sub = parser.add_subparsers(dest="job", metavar="<job>", required=True)
     _redact_file_parser(sub)
     for job in JOBS.values():
@@ -336,9 +338,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _settings(args: argparse.Namespace) -> Settings:
     overrides: dict[str, Any] = {}
-    if args.lakehouse:
+    if getattr(args, "lakehouse", None):
         overrides.setdefault("lakehouse", {})["root"] = args.lakehouse
-    if args.landing:
+    if getattr(args, "landing", None):
         overrides.setdefault("lakehouse", {})["landing"] = args.landing
     return load_settings(args.env, args.conf_dir, overrides=overrides)
 

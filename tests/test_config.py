@@ -152,3 +152,43 @@ def test_a_relative_ivy_folder_is_the_installations_not_the_working_folders(tmp_
     assert ivy_path(".ivy") == installation_root() / ".ivy"
     assert (installation_root() / "cxspark" / "core" / "session.py").is_file()
     assert ivy_path("/opt/ivy") == Path("/opt/ivy")
+
+
+def test_command_line_details(conf, caplog):
+    """Issue 22: an environment given as a path, a variable with one underscore too few and
+    a setting given twice were all taken silently."""
+    import logging
+
+    with pytest.raises(ConfigError, match=r"environment '\.\./conf/local' is not an environment name"):
+        load_settings("../conf/local", conf, environ={})
+    caplog.set_level(logging.WARNING, logger="cxspark.core.config")
+    load_settings(
+        "test",
+        conf,
+        environ={"CXSPARK_LAKEHOUSE__ROOT": "/x", "CXSPARK_HMAC_KEY": "k" * 40, "CXSPARK_ENV": "test"},
+    )
+    [unknown] = [r.getMessage() for r in caplog.records]
+    assert unknown == (
+        "environment variable CXSPARK_LAKEHOUSE__ROOT is no cxspark setting and is ignored "
+        "(did you mean CXSPARK__LAKEHOUSE__ROOT?)"
+    )
+    caplog.clear()
+    s = load_settings(
+        "test", conf, environ={"CXSPARK__LAKEHOUSE__ROOT": "/env"}, overrides={"lakehouse": {"root": "/cli"}}
+    )
+    assert s.lakehouse.root == "/cli"
+    assert [r.getMessage() for r in caplog.records] == [
+        "lakehouse.root: the command line wins over environment variable CXSPARK__LAKEHOUSE__ROOT"
+    ]
+
+
+def test_help_is_plain_text_and_redact_file_offers_only_its_options(capsys):
+    from cxspark.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    top = capsys.readouterr().out
+    assert "``" not in top and "The cxspark command line" in top
+    with pytest.raises(SystemExit):
+        main(["redact-file", "--help"])
+    assert "--lakehouse" not in capsys.readouterr().out

@@ -19,6 +19,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import logging
 import os
 import re
 from collections.abc import Mapping
@@ -48,6 +49,8 @@ __all__ = [
     "load_settings",
 ]
 
+
+log = logging.getLogger(__name__)
 
 ENV_PREFIX = "CXSPARK__"
 
@@ -223,6 +226,37 @@ def _env_overrides(environ: Mapping[str, str]) -> tuple[dict[str, Any], dict[tup
     return tree, origin
 
 
+_ENV_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
+NOT_SETTINGS = frozenset({ENV_NAME_VAR, CONF_DIR_VAR, "CXSPARK_CODE_VERSION"})
+"""``CXSPARK_`` variables that are not settings (besides the pseudonymisation key's, ``privacy.key_env``)."""
+
+
+def _leaf_paths(tree: Mapping[str, Any], prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    out: list[tuple[str, ...]] = []
+    for key, value in tree.items():
+        if isinstance(value, Mapping):
+            out += _leaf_paths(value, (*prefix, key))
+        else:
+            out.append((*prefix, key))
+    return out
+
+
+def _warn_unknown_variables(environ: Mapping[str, str], key_env: str) -> None:
+    """A ``CXSPARK_`` variable that is no setting (one underscore too few) would be ignored
+    silently: say so, with the name it probably meant."""
+    key_var = environ.get("CXSPARK__PRIVACY__KEY_ENV", "CXSPARK_HMAC_KEY")
+    for name in sorted(environ):
+        if (
+            name.startswith("CXSPARK_")
+            and not name.startswith(ENV_PREFIX)
+            and name not in NOT_SETTINGS | {key_var}
+        ):
+            meant = ENV_PREFIX + name[len("CXSPARK_") :]
+            log.warning(
+                "environment variable %s is no cxspark setting and is ignored (did you mean %s?)", name, meant
+            )
+
+
 def _merge(
     base: dict[str, Any],
     layer: dict[str, Any],
@@ -300,6 +334,11 @@ def load_settings(
     """
     environ = os.environ if environ is None else environ
     env = env or environ.get(ENV_NAME_VAR) or "local"
+    if not _ENV_NAME.fullmatch(env):
+        raise ConfigError(
+            f"environment '{env}' is not an environment name: give the name of conf/<env>.yaml "
+            "(letters, digits, - and _; the folder goes to --conf-dir)"
+        )
     conf = Path(conf_dir) if conf_dir is not None else Path(environ.get(CONF_DIR_VAR, "conf"))
     if not conf.is_dir():
         raise ConfigError(f"config folder {conf} not found (set {CONF_DIR_VAR} or pass --conf-dir)")
@@ -317,10 +356,15 @@ def load_settings(
     merged = _merge(merged, env_tree, origin, "environment")
     origin.update(env_origin)
     if overrides:
+        for path in _leaf_paths(dict(overrides)):
+            if path in env_origin:
+                log.warning("%s: the command line wins over %s", ".".join(path), env_origin[path])
         merged = _merge(merged, dict(overrides), origin, "command line")
     merged["env"] = env
     merged["conf_dir"] = str(conf)
     try:
-        return Settings.model_validate(merged)
+        settings = Settings.model_validate(merged)
     except ValidationError as exc:
         raise ConfigError(_validation_message(exc, origin)) from None
+    _warn_unknown_variables(environ, settings.privacy.key_env)
+    return settings
