@@ -127,3 +127,27 @@ def test_tables_keep_the_statistics_their_spec_declares(spark, settings):
     props, cols = _file_stats(spark, settings, "bronze.engagement")
     assert "delta.dataSkippingNumIndexedCols" not in props
     assert cols == set(df.columns)
+
+
+def test_a_killed_run_is_marked_abandoned_its_scratch_removed_and_nothing_skips_after_it(spark, settings):
+    """Issue 22: a killed run left no audit row, its scratch for ever, and a later run skipped."""
+    from pathlib import Path
+
+    with JobRun(spark, settings, "redact") as done:
+        done.tx.append("bronze.engagement", spark.range(1).selectExpr("'r' as record_id"))
+    killed = JobRun(spark, settings, "redact")
+    killed.__enter__()  # ... and the driver is killed: no __exit__
+    Path(settings.lakehouse.root, "_scratch", killed.run_id).mkdir(parents=True)
+    runs = {r["run_id"]: r for r in read_table(spark, settings, "audit.runs").collect()}
+    assert runs[killed.run_id]["status"] == "running" and runs[killed.run_id]["ended_at"] is None
+    with JobRun(spark, settings, "redact") as later:
+        # the last success is not the latest run: no "unchanged since the last success"
+        assert later.unchanged_since_last_success(["bronze.engagement"]) is False
+    runs = {r["run_id"]: r for r in read_table(spark, settings, "audit.runs").collect()}
+    assert runs[killed.run_id]["status"] == "abandoned"
+    assert (
+        runs[killed.run_id]["error"] == f"stopped before it finished (killed?); found by run {later.run_id}"
+    )
+    assert runs[later.run_id]["status"] == "succeeded" and runs[later.run_id]["ended_at"] is not None
+    assert len(runs) == 3  # one row per run: the start row gets the outcome
+    assert not Path(settings.lakehouse.root, "_scratch", killed.run_id).exists()

@@ -118,10 +118,43 @@ class JobRun:
         self.status = "running"
         self.error: str | None = None
         self._scratch: Scratch | None = None
+        self._row_written = False
 
     def __enter__(self) -> JobRun:
+        """Mark runs a kill left ``running`` as ``abandoned`` (jobs do not run side by side),
+        remove their scratch, and record this run as ``running`` before it does anything."""
+        self._abandon_unfinished()
+        try:
+            self._write_row()
+            self._row_written = True
+        except Exception as exc:  # reported again, as an AuditError, if the run succeeds
+            log.error("run %s: could not record its start in %s: %s", self.run_id, AUDIT_RUNS, exc)
         log.info("run %s started", self.run_id)
         return self
+
+    def _abandon_unfinished(self) -> None:
+        from cxspark.core.paths import join_uri
+        from cxspark.lake.io import hadoop_fs
+
+        if table_exists(self.spark, self.settings, AUDIT_RUNS):
+            runs = read_table(self.spark, self.settings, AUDIT_RUNS)
+            stale = [r["run_id"] for r in runs.where(F.col("status") == "running").select("run_id").collect()]
+            if stale:
+                from delta.tables import DeltaTable
+
+                DeltaTable.forPath(self.spark, table_path(self.settings, AUDIT_RUNS)).update(
+                    F.col("status") == "running",
+                    {
+                        "status": F.lit("abandoned"),
+                        "error": F.lit(f"stopped before it finished (killed?); found by run {self.run_id}"),
+                    },
+                )
+                log.warning("runs %s never finished; marked abandoned", ", ".join(stale))
+        # scratch of runs that are not running (killed ones, or from before runs were recorded)
+        fs, scratch = hadoop_fs(self.spark, join_uri(self.settings.lakehouse.root, "_scratch"))
+        if fs.exists(scratch):
+            for status in fs.listStatus(scratch):
+                fs.delete(status.getPath(), True)
 
     def read(self, name: str) -> DataFrame:
         """Read an input table at its current version and record that version."""
@@ -163,37 +196,54 @@ class JobRun:
             return None
         row = (
             read_table(self.spark, self.settings, AUDIT_RUNS)
-            .where((F.col("job") == self.job) & (F.col("status") == "succeeded"))
+            .where((F.col("job") == self.job) & (F.col("run_id") != self.run_id))
             .orderBy(F.desc("started_at"))
-            .select("inputs", "config_hash", "code_version", "parameters")
+            .select("status", "inputs", "config_hash", "code_version", "parameters")
             .first()
         )
-        return row.asDict(recursive=True) if row else None
+        # only the job's latest run counts: after a failed or killed one, nothing is skipped
+        return row.asDict(recursive=True) if row and row["status"] == "succeeded" else None
 
-    def unchanged_since_last_success(self, outputs: list[str]) -> bool:
-        """True when the bronze inputs read so far, the config and the committed code are those
-        of this job's last successful run and its outputs exist: the run would change nothing."""
+    def unchanged_since_last_success(self, outputs: list[str], fingerprint: str | None = None) -> bool:
+        """True when what the job computes from, the config and the committed code are those of
+        this job's last successful run and its outputs exist: the run would change nothing.
+
+        What the job computes from is the versions of the bronze tables it read, or, for a job
+        whose inputs are rewritten every run (a new Delta version of the same rows), a
+        ``fingerprint`` of their content, recorded in the run's parameters.
+        """
+        if fingerprint is not None:
+            self.parameters["input_fingerprint"] = fingerprint
         prev = self._previous_success()
         if prev is None or not all(table_exists(self.spark, self.settings, t) for t in outputs):
             return False
-        prev_inputs = {
-            i["table"]: i["version"] for i in prev["inputs"] or [] if i["table"].startswith("bronze.")
-        }
-        ours = {t: v for t, v in self.inputs.items() if t.startswith("bronze.")}
+        if fingerprint is not None:
+            same_input = (prev["parameters"] or {}).get("input_fingerprint") == fingerprint
+        else:
+            prev_inputs = {
+                i["table"]: i["version"] for i in prev["inputs"] or [] if i["table"].startswith("bronze.")
+            }
+            same_input = prev_inputs == {t: v for t, v in self.inputs.items() if t.startswith("bronze.")}
         version = code_version()
         return (
-            prev_inputs == ours
+            same_input
             and prev["config_hash"] == self.settings.fingerprint()
             and prev["code_version"] == version
             and not version.endswith(".dirty")  # uncommitted code may give another result
         )
 
-    def skip_if_unchanged(self, outputs: list[str], *, force: bool) -> dict[str, Any] | None:
+    def skip_if_unchanged(
+        self, outputs: list[str], *, force: bool, fingerprint: str | None = None
+    ) -> dict[str, Any] | None:
         """The summary of a skipped run when nothing changed since the last success (not ``force``)."""
-        if force or not self.unchanged_since_last_success(outputs):
+        if force:
+            if fingerprint is not None:
+                self.parameters["input_fingerprint"] = fingerprint
+            return None
+        if not self.unchanged_since_last_success(outputs, fingerprint):
             return None
         log.warning(
-            "%s: bronze, configuration and code are unchanged since the last run; nothing to do", self.job
+            "%s: its input, configuration and code are unchanged since the last run; nothing to do", self.job
         )
         return {"skipped": "inputs unchanged since the last successful run (use --rerun to run anyway)"}
 
@@ -225,14 +275,14 @@ class JobRun:
             raise RollbackError(f"{self.error}") from exc
 
     def _write_row(self) -> None:
-        ended = dt.datetime.now(dt.UTC)
+        ended = None if self.status == "running" else dt.datetime.now(dt.UTC)
         row = (
             self.run_id,
             self.job,
             self.settings.env,
             self.started_at,
             ended,
-            (ended - self.started_at).total_seconds(),
+            None if ended is None else (ended - self.started_at).total_seconds(),
             self.status,
             self.error,
             self.settings.fingerprint(),
@@ -247,8 +297,14 @@ class JobRun:
             self.counts,
         )
         df = self.spark.createDataFrame([row], RUNS_SCHEMA)
-        # mergeSchema: a later version that adds audit columns can still append to an older table
-        df.write.format("delta").mode("append").option("mergeSchema", "true").save(
-            table_path(self.settings, AUDIT_RUNS)
-        )
+        path = table_path(self.settings, AUDIT_RUNS)
+        if self._row_written:  # the row recorded at the start gets the outcome
+            from delta.tables import DeltaTable
+
+            DeltaTable.forPath(self.spark, path).alias("t").merge(
+                df.alias("s"), "t.run_id = s.run_id"
+            ).whenMatchedUpdateAll().whenNotMatchedInsertAll().execute()
+        else:
+            # mergeSchema: a later version that adds audit columns can still append to an older table
+            df.write.format("delta").mode("append").option("mergeSchema", "true").save(path)
         log.info("run %s %s", self.run_id, self.status)
