@@ -88,7 +88,7 @@ def _rerun_arg(p: argparse.ArgumentParser) -> None:
         p.add_argument(
             "--rerun",
             action="store_true",
-            help="run even if bronze, configuration and code are unchanged since the last successful run",
+            help="run even if the input, configuration and code are unchanged since the last successful run",
         )
 
 
@@ -132,6 +132,7 @@ def _run_conform(args: argparse.Namespace, settings: Settings, run: Any) -> dict
 
 # -- drivers -----------------------------------------------------------------------------------
 def _drivers_args(p: argparse.ArgumentParser) -> None:
+    _rerun_arg(p)
     p.add_argument(
         "--target",
         action="append",
@@ -144,7 +145,7 @@ def _drivers_args(p: argparse.ArgumentParser) -> None:
 def _run_drivers(args: argparse.Namespace, settings: Settings, run: Any) -> dict[str, Any]:
     from cxspark.drivers.job import run_drivers
 
-    return run_drivers(run, args.targets)
+    return run_drivers(run, args.targets, force=args.rerun)
 
 
 def _import_xes_args(p: argparse.ArgumentParser) -> None:

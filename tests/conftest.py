@@ -39,7 +39,7 @@ def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
         if marked:
             continue
         uses = set(getattr(item, "fixturenames", ()))
-        if "generated" in uses:
+        if uses & {"generated", "pipeline_run"}:
             item.add_marker(pytest.mark.pipeline)
         elif "spark" in uses:
             item.add_marker(pytest.mark.spark)

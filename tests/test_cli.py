@@ -84,8 +84,23 @@ def test_pipeline_generates_ingests_and_reruns_idempotently(
     # journeys are rebuilt to the same result; every variant comes from the cache
     assert second[4]["counts"] == first[4]["counts"]
     assert second[5]["variants"]["replayed"] == 0 and second[5]["variants"]["from_cache"] > 0
-    # the same data and seed give the same metrics: a new version, but the champion stays
-    model_1, model_2 = first[6]["targets"]["dissatisfied"], second[6]["targets"]["dissatisfied"]
+    # a quiet day adds nothing but audit rows: no model version, no MLflow run, no rows (issue 22)
+    assert "skipped" in second[6]
+    assert (
+        read_table(spark, settings, "gold.drivers").count()
+        == read_table(spark, pipeline_run.settings, "gold.drivers").count()
+    )
+    assert read_table(spark, settings, "bronze.web").count() == bronze_rows
+    runs = read_table(spark, settings, "audit.runs").collect()
+    assert sorted(r["job"] for r in runs) == sorted(
+        ["generate", "ingest", "resolve", "redact", "journeys", "conform", "drivers"] * 2
+    )
+    assert {r["status"] for r in runs} == {"succeeded"}
+
+    # forced, the same data and seed give the same metrics: a new version, but the champion stays
+    assert main(["drivers", "--rerun", *cli_args(root), "--json"]) == 0
+    third = json.loads(_lines(capsys.readouterr().out)[0])
+    model_1, model_2 = first[6]["targets"]["dissatisfied"], third["targets"]["dissatisfied"]
     assert (
         model_1["model"]["promoted"] is True and model_1["model"]["champion"] == model_1["model"]["version"]
     )
@@ -95,13 +110,7 @@ def test_pipeline_generates_ingests_and_reruns_idempotently(
     )
     assert int(model_2["model"]["version"]) == int(model_1["model"]["version"]) + 1
     # equal input: every item persists (none is "improving" on noise, issue 22)
-    assert set(second[6]["remediation"]["items"]) == {"persisting"}
-    assert read_table(spark, settings, "bronze.web").count() == bronze_rows
-    runs = read_table(spark, settings, "audit.runs").collect()
-    assert sorted(r["job"] for r in runs) == sorted(
-        ["generate", "ingest", "resolve", "redact", "journeys", "conform", "drivers"] * 2
-    )
-    assert {r["status"] for r in runs} == {"succeeded"}
+    assert set(third["remediation"]["items"]) == {"persisting"}
 
     # other parameters into the same landing folder need --force
     assert main([*argv[:2], "--customers", str(customers + 1), *argv[2:]]) == 2

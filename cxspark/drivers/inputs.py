@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from typing import Any
 
 from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
 
 from cxspark.core.errors import TableError
 from cxspark.core.sources import SOURCES
@@ -21,7 +23,7 @@ from cxspark.lake.tables import (
 
 log = logging.getLogger(__name__)
 
-__all__ = ["features_of", "read_inputs"]
+__all__ = ["content_fingerprint", "features_of", "read_inputs"]
 
 
 ENGAGEMENT = SOURCES["engagement"].bronze_table
@@ -66,3 +68,15 @@ def features_of(inputs: dict[str, Any], settings: Any) -> DataFrame:
         settings.journeys,
         inputs["journey_events"],
     )
+
+
+def content_fingerprint(df: DataFrame, *extra: str) -> str:
+    """A hash of a frame's rows, in any order (the sum of each row's 64-bit hash, and the
+    count), with ``extra`` strings: one aggregation, nothing of the rows on the driver."""
+    row = df.agg(
+        F.count("*").alias("n"),
+        F.sum(F.xxhash64(*[F.col(f"`{c}`") for c in sorted(df.columns)]).cast("decimal(38,0)")).alias("h"),
+    ).first()
+    assert row is not None
+    blob = "|".join([str(row["n"]), str(row["h"]), *extra])
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]

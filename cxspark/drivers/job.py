@@ -21,7 +21,7 @@ from pyspark.sql import functions as F
 
 from cxspark.core.errors import InputError
 from cxspark.drivers.features import TARGETS, feature_names
-from cxspark.drivers.inputs import features_of, read_inputs
+from cxspark.drivers.inputs import content_fingerprint, features_of, read_inputs
 from cxspark.drivers.remediation import REMEDIATION_COLUMNS, affected_rows, remediation, with_status
 from cxspark.drivers.tracking import CHALLENGER, CHAMPION, Tracker
 from cxspark.drivers.training import train_target
@@ -50,8 +50,13 @@ DRIVERS_SCHEMA = (
 """The columns of ``gold.drivers`` a run writes, before ``run_id`` is added (docs/tables.md)."""
 
 
-def run_drivers(run: JobRun, targets: list[str] | None = None) -> dict[str, Any]:
-    """Train, explain, log and register the driver models; write gold.drivers and gold.remediation."""
+def run_drivers(run: JobRun, targets: list[str] | None = None, *, force: bool = False) -> dict[str, Any]:
+    """Train, explain, log and register the driver models; write gold.drivers and gold.remediation.
+
+    A run whose features (by content), targets, configuration and code equal the last
+    successful run's is skipped (``force`` runs anyway): a quiet day adds no model version,
+    no MLflow run and no rows, only its audit row.
+    """
     spark, settings = run.spark, run.settings
     cfg = settings.drivers
     targets = targets or list(cfg.targets)
@@ -63,6 +68,12 @@ def run_drivers(run: JobRun, targets: list[str] | None = None) -> dict[str, Any]
     journeys, conformance, breakpoints = inputs["journeys"], inputs["conformance"], inputs["breakpoints"]
     with run.scratch() as scratch:
         features = scratch.materialize(features_of(inputs, settings), "features")
+        fingerprint = content_fingerprint(features, *targets)
+        skipped = run.skip_if_unchanged(
+            [GOLD_DRIVERS, GOLD_REMEDIATION], force=force, fingerprint=fingerprint
+        )
+        if skipped:
+            return skipped
         types = [r[0] for r in features.select("journey_type").distinct().collect()]
         names = feature_names(types)
         trained = {t: train_target(run, tracker, features, journeys, names, t, scratch) for t in targets}

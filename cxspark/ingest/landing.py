@@ -73,17 +73,21 @@ def with_content(spark: SparkSession, files: list[LandingFile]) -> list[LandingF
             f"landing file {big[0].rel}: {big[0].size:,} bytes is over the {MAX_FILE_BYTES:,} a delivery "
             "may have; split the export into smaller files"
         )
-    rows = (
-        spark.read.format("binaryFile")
-        .load([f.uri for f in files])
-        .select(
-            "path",
-            F.sha2("content", 256).alias("sha256"),
-            (F.substring("content", -1, 1) == F.unhex(F.lit("0A"))).alias("newline"),
+    # an empty file has the empty content's hash (Spark's binary reader leaves it out)
+    found = {_normal_uri(f.uri): (hashlib.sha256(b"").hexdigest(), True) for f in files if f.size == 0}
+    readable = [f.uri for f in files if f.size > 0]
+    if readable:
+        rows = (
+            spark.read.format("binaryFile")
+            .load(readable)
+            .select(
+                "path",
+                F.sha2("content", 256).alias("sha256"),
+                (F.substring("content", -1, 1) == F.unhex(F.lit("0A"))).alias("newline"),
+            )
+            .collect()
         )
-        .collect()
-    )
-    found = {_normal_uri(r["path"]): (r["sha256"], bool(r["newline"])) for r in rows}
+        found |= {_normal_uri(r["path"]): (r["sha256"], bool(r["newline"])) for r in rows}
     out = []
     for f in files:
         sha, newline = found.get(_normal_uri(f.uri), (None, True))
