@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -392,6 +393,7 @@ def _print_value(key: str, value: Any, indent: str) -> None:
 
 
 def _run_jobs(names: list[str], args: argparse.Namespace, settings: Settings) -> None:
+    from cxspark.core import progress
     from cxspark.core.session import start_session
     from cxspark.lake.audit import JobRun
     from cxspark.lake.io import check_lakehouse
@@ -402,6 +404,7 @@ def _run_jobs(names: list[str], args: argparse.Namespace, settings: Settings) ->
         job = JOBS[name]
         params = {k: v for k, v in vars(args).items() if v not in (None, False) and k not in {"job", "json"}}
         started = time.monotonic()
+        progress.job_started(name)
         with JobRun(spark, settings, name, parameters=params) as run:
             summary = job.run(args, settings, run)
         summary = {"run_id": run.run_id, **summary, "seconds": round(time.monotonic() - started, 1)}
@@ -421,6 +424,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     logging.getLogger("py4j").setLevel(logging.WARNING)
+    if args.verbose:
+        os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "INFO")
+    from cxspark.core import progress
+
+    if sys.stderr.isatty() and not args.json:  # a person watching: a line per finished step
+        progress.enable(sys.stderr)
     try:
         settings = _settings(args)
         if args.job == "redact-file":

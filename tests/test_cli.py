@@ -192,3 +192,25 @@ def test_a_job_started_offline_from_another_folder_runs(tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
     assert json.loads(done.stdout.strip().splitlines()[-1])["rows_written"] == 1
     assert not (elsewhere / ".ivy").exists() and "resolving dependencies" not in done.stderr
+
+
+def test_progress_is_a_line_per_finished_step_when_turned_on(tmp_path):
+    """Issue 22: long jobs said nothing until their summary."""
+    import io
+
+    from cxspark.core import progress
+    from cxspark.lake.io import Scratch
+
+    scratch = Scratch(None, make_settings(tmp_path), "20261204T120000Z-import-xes-0123abcd")  # type: ignore[arg-type]
+    with scratch.step("quiet"):
+        pass
+    out = io.StringIO()
+    progress.enable(out)
+    try:
+        with scratch.step("read"):
+            pass
+    finally:
+        progress.disable()
+    [line] = out.getvalue().splitlines()
+    assert line.startswith("  import-xes · read 0.0 s (") and line.endswith(" s so far)")
+    assert set(scratch.seconds) == {"quiet", "read"}

@@ -22,6 +22,7 @@ from typing import Any
 
 from pyspark.sql import DataFrame, SparkSession
 
+from cxspark.core import progress
 from cxspark.core.config import Settings
 from cxspark.core.errors import LakehouseError, RollbackError, TableError
 from cxspark.lake.tables import spec, table_path
@@ -138,6 +139,9 @@ class Scratch:
         self.root = join_uri(settings.lakehouse.root, "_scratch", run_id)
         self.seconds: dict[str, float] = {}
         """Wall-clock seconds spent computing and writing each materialised result."""
+        # run ids are <time>-<job>-<hex>; the job's name is for progress lines
+        self.job = run_id.split("-", 1)[1].rsplit("-", 1)[0] if run_id.count("-") >= 2 else run_id
+        self._started = time.monotonic()
 
     @contextmanager
     def step(self, name: str) -> Iterator[None]:
@@ -146,7 +150,9 @@ class Scratch:
         try:
             yield
         finally:
-            self.seconds[name] = self.seconds.get(name, 0.0) + time.monotonic() - started
+            took = time.monotonic() - started
+            self.seconds[name] = self.seconds.get(name, 0.0) + took
+            progress.step_done(self.job, name, took, time.monotonic() - self._started)
 
     def materialize(self, df: DataFrame, name: str) -> DataFrame:
         from cxspark.core.paths import join_uri
