@@ -156,4 +156,5 @@ def _page(sections: list[Section], run_id: str) -> str:
         subtitle=f"Run {run_id}. Tables: gold.variants, gold.conformance, gold.deviations, gold.breakpoints.",
         sections=sections,
         footer="Models discovered with pm4py's inductive miner from the most frequent variants of each type.",
+        wide=True,
     )

@@ -192,8 +192,10 @@ def page(
     subtitle: str | Html = "",
     lead: str | Html = "",
     footer: str | Html = "",
+    wide: bool = False,
 ) -> str:
-    """One self-contained HTML page: text arguments are escaped, :class:`Html` ones are not."""
+    """One self-contained HTML page: text arguments are escaped, :class:`Html` ones are not;
+    ``wide`` gives pictures (process models) more room than reading text wants."""
     from markupsafe import Markup
 
     def safe(v: str) -> Any:
@@ -206,5 +208,6 @@ def page(
         lead=safe(lead),
         footer=safe(footer),
         css=Markup(stylesheet()),
+        wide=wide,
         sections=[{"key": s.key, "title": s.title, "body": Markup(s.body)} for s in sections],
     )
