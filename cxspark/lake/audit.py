@@ -298,12 +298,10 @@ class JobRun:
         )
         df = self.spark.createDataFrame([row], RUNS_SCHEMA)
         path = table_path(self.settings, AUDIT_RUNS)
-        if self._row_written:  # the row recorded at the start gets the outcome
-            from delta.tables import DeltaTable
-
-            DeltaTable.forPath(self.spark, path).alias("t").merge(
-                df.alias("s"), "t.run_id = s.run_id"
-            ).whenMatchedUpdateAll().whenNotMatchedInsertAll().execute()
+        if self._row_written:  # the row recorded at the start is replaced by the outcome, in one commit
+            df.write.format("delta").mode("overwrite").option(
+                "replaceWhere", f"run_id = '{self.run_id}'"
+            ).save(path)
         else:
             # mergeSchema: a later version that adds audit columns can still append to an older table
             df.write.format("delta").mode("append").option("mergeSchema", "true").save(path)
