@@ -100,7 +100,8 @@ def bar_chart(
 ) -> str:
     """Horizontal bars, first label at the top, each bar labelled with ``fmt(value)``."""
     shown = [_short(str(label), 40) for label in labels]
-    left = 16 + max((_text_width(s, 13) for s in shown), default=40)
+    # DejaVu Sans and system fonts run wider than the Arial metrics of the estimate
+    left = 24 + 1.2 * max((_text_width(s, 13) for s in shown), default=40)
     row, top_pad, bottom = 28.0, 10.0, 46.0
     plot_w = width - left - 70
     height = top_pad + row * len(labels) + bottom
