@@ -16,7 +16,6 @@ import logging
 import os
 import subprocess
 import uuid
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -179,14 +178,14 @@ class JobRun:
         self._scratch = Scratch(self.spark, self.settings, self.run_id)
         return self._scratch
 
-    def count_summary(self, summary: Mapping[str, Any], scratch: Scratch | None = None) -> None:
+    def count_summary(self, summary: dict[str, Any]) -> None:
         """Record the summary's ``counts`` in the audit row, with each timed step of the run's
         scratch in milliseconds (``ms_<step>``); the step seconds also go into the summary as
         ``seconds_by_step``."""
         counts = summary.get("counts", {})
-        scratch = scratch or self._scratch
+        scratch = self._scratch
         if scratch is not None:
-            summary["seconds_by_step"] = scratch.seconds_by_step()  # type: ignore[index]
+            summary["seconds_by_step"] = scratch.seconds_by_step()
             counts = {**counts, **{f"ms_{k}": round(v * 1000) for k, v in scratch.seconds.items()}}
         for key, value in counts.items():
             self.count(key, value)
