@@ -202,7 +202,6 @@ def _run_evaluate(args: argparse.Namespace, settings: Settings, run: Any) -> dic
     from cxspark.drivers.evaluate import evaluate_drivers
     from cxspark.identity.evaluate import evaluate_identity
     from cxspark.journeys.evaluate import evaluate_conformance_xes, evaluate_journeys
-    from cxspark.lake.io import Scratch
     from cxspark.redact.evaluate import evaluate_redaction
 
     if args.what == "conformance":
@@ -216,7 +215,7 @@ def _run_evaluate(args: argparse.Namespace, settings: Settings, run: Any) -> dic
             "journeys": evaluate_journeys,
             "drivers": evaluate_drivers,
         }[args.what]
-        with Scratch(run.spark, settings, run.run_id) as scratch:
+        with run.scratch() as scratch:
             result = evaluate(run.spark, settings, run.read, scratch.materialize)
     _count_metrics(run, result)
     if not result["all_targets_met"] and args.check:

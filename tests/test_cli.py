@@ -201,7 +201,8 @@ def test_progress_is_a_line_per_finished_step_when_turned_on(tmp_path):
     from cxspark.core import progress
     from cxspark.lake.io import Scratch
 
-    scratch = Scratch(None, make_settings(tmp_path), "20261204T120000Z-import-xes-0123abcd")  # type: ignore[arg-type]
+    settings = make_settings(tmp_path)
+    scratch = Scratch(None, settings, "20261204T120000Z-import-xes-0123abcd", job="import-xes")  # type: ignore[arg-type]
     with scratch.step("quiet"):
         pass
     out = io.StringIO()

@@ -37,7 +37,6 @@ from cxspark.core.errors import InputError
 from cxspark.core.privacy import hmac_key, pseudonym_column
 from cxspark.identity.timeline import EVENT_COLUMNS
 from cxspark.lake.audit import JobRun
-from cxspark.lake.io import Scratch
 from cxspark.lake.tables import GOLD_JOURNEYS, SILVER_IMPORTED_EVENTS, SILVER_JOURNEY_EVENTS
 
 __all__ = ["export_journeys", "import_xes", "xes_events"]
@@ -117,7 +116,7 @@ def import_xes(run: JobRun, path: Path, journey_type: str, name: str | None = No
         raise InputError(f"XES file {path} not found")
     key = hmac_key(settings)
     counts = {"events": 0, "no_activity": 0, "no_timestamp": 0}
-    with Scratch(spark, settings, run.run_id) as scratch:
+    with run.scratch() as scratch:
         rows = _raw_rows(path, journey_type, counts)
         n_batches = 0
         while True:

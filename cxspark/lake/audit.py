@@ -175,7 +175,7 @@ class JobRun:
 
     def scratch(self) -> Scratch:
         """The run's scratch folder and step timer (a context manager that cleans up)."""
-        self._scratch = Scratch(self.spark, self.settings, self.run_id)
+        self._scratch = Scratch(self.spark, self.settings, self.run_id, job=self.job)
         return self._scratch
 
     def count_summary(self, summary: dict[str, Any]) -> None:

@@ -132,15 +132,14 @@ class Scratch:
             edges = scratch.materialize(edges, "edges")
     """
 
-    def __init__(self, spark: SparkSession, settings: Settings, run_id: str) -> None:
+    def __init__(self, spark: SparkSession, settings: Settings, run_id: str, *, job: str = "") -> None:
         from cxspark.core.paths import join_uri
 
         self.spark = spark
         self.root = join_uri(settings.lakehouse.root, "_scratch", run_id)
         self.seconds: dict[str, float] = {}
         """Wall-clock seconds spent computing and writing each materialised result."""
-        # run ids are <time>-<job>-<hex>; the job's name is for progress lines
-        self.job = run_id.split("-", 1)[1].rsplit("-", 1)[0] if run_id.count("-") >= 2 else run_id
+        self.job = job or run_id  # named in progress lines
         self._started = time.monotonic()
 
     @contextmanager
