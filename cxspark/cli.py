@@ -193,6 +193,15 @@ def _evaluate_args(p: argparse.ArgumentParser) -> None:
         choices=("alignments", "token_replay"),
         help="conformance: default journeys.conformance.method",
     )
+    p.add_argument(
+        "--corpus",
+        help="redaction: a labelled corpus (JSON lines): cxspark and plain Presidio scored on it, no Spark",
+    )
+    p.add_argument(
+        "--export-corpus",
+        metavar="FILE",
+        help="redaction: write the generated texts and their planted spans as a corpus file",
+    )
 
 
 def _run_evaluate(args: argparse.Namespace, settings: Settings, run: Any) -> dict[str, Any]:
@@ -204,6 +213,10 @@ def _run_evaluate(args: argparse.Namespace, settings: Settings, run: Any) -> dic
     from cxspark.journeys.evaluate import evaluate_conformance_xes, evaluate_journeys
     from cxspark.redact.evaluate import evaluate_redaction
 
+    if args.what == "redaction" and args.export_corpus:
+        from cxspark.redact.evaluate import export_corpus
+
+        return export_corpus(run.spark, settings, run.read_optional, Path(args.export_corpus))
     if args.what == "conformance":
         if not args.xes or not args.model:
             raise InputError("evaluate conformance needs --xes LOG and --model MODEL")
@@ -222,6 +235,22 @@ def _run_evaluate(args: argparse.Namespace, settings: Settings, run: Any) -> dic
         missed = ", ".join(k for k, v in result["targets"].items() if not v["met"])
         raise EvaluationError(f"evaluate {args.what}: targets not met: {missed}")
     return result
+
+
+def _run_corpus(args: argparse.Namespace, settings: Settings) -> None:
+    """``evaluate redaction --corpus``: no Spark, no lakehouse; the result is printed only."""
+    from pathlib import Path
+
+    from cxspark.core.errors import EvaluationError, InputError
+    from cxspark.redact.corpus import evaluate_corpus
+
+    if args.what != "redaction":
+        raise InputError("--corpus is for `evaluate redaction`")
+    result = evaluate_corpus(settings, Path(args.corpus))
+    _print("evaluate", result, args.json)
+    if not result["all_targets_met"] and args.check:
+        missed = ", ".join(k for k, v in result["targets"].items() if not v["met"])
+        raise EvaluationError(f"evaluate redaction --corpus {args.corpus}: targets not met: {missed}")
 
 
 def _count_metrics(run: Any, metrics: dict[str, Any], prefix: str = "") -> None:
@@ -433,6 +462,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = _settings(args)
         if args.job == "redact-file":
             _run_redact_file(args, settings)
+            return 0
+        if args.job == "evaluate" and getattr(args, "corpus", None):
+            _run_corpus(args, settings)
             return 0
         _run_jobs(_job_names(args), args, settings)
         if not args.json:

@@ -181,7 +181,10 @@ def test_fails_closed_on_size_script_errors_and_time(settings, monkeypatch):
 def test_config_is_validated_before_anything_runs():
     with pytest.raises(ConfigError, match="ORDER_CODE"):  # recognized, but no threshold or operator
         load_settings(
-            "test", CONF, environ={}, overrides={"redaction": {"deny_list": {"ORDER_CODE": ["X1"]}}}
+            "test",
+            CONF,
+            environ={},
+            overrides={"redaction": {"deny_list": {"ORDER_CODE": ["X1"]}, "default_entity": None}},
         )
     with pytest.raises(ConfigError, match="regular expression"):
         load_settings(

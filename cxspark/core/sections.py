@@ -173,7 +173,21 @@ class IdentitySettings(_Strict):
 _ENTITY = r"^[A-Z][A-Z0-9_]*$"
 
 
-BUILTIN_RECOGNIZERS = ("credit_card", "iban", "email", "phone", "spacy_ner", "uk_nino", "ip_address", "url")
+BUILTIN_RECOGNIZERS = (
+    "credit_card",
+    "iban",
+    "email",
+    "phone",
+    "spacy_ner",
+    "ip_address",
+    "url",
+    "crypto",
+    "name_lists",
+    "identifier",
+    "loose_phone",
+    "obfuscated_email",
+    "date_of_birth",
+)
 """Presidio recognizers that ``redaction.builtin_recognizers`` may enable (cxspark.redact.engine)."""
 
 
@@ -249,10 +263,21 @@ class RedactionSettings(_Strict):
     max_non_latin_share: float = Field(
         default=0.5, ge=0, le=1, description="texts with more non-Latin letters are quarantined"
     )
-    phone_regions: list[str] = Field(default_factory=lambda: ["GB", "IE", "US", "DE", "FR", "NL"])
+    locales: list[str] = Field(
+        default_factory=lambda: ["GB", "IE", "US", "EU"],
+        min_length=1,
+        description="countries whose PII formats are recognised (cxspark/redact/locales.yaml)",
+    )
+    phone_regions: list[str] = Field(
+        default_factory=list, description="phone regions beyond those of the locales"
+    )
     builtin_recognizers: list[str] = Field(default_factory=lambda: list(BUILTIN_RECOGNIZERS))
     custom_recognizers: list[RecognizerSettings] = Field(default_factory=list)
     entities: dict[str, EntitySettings] = Field(default_factory=dict)
+    default_entity: EntitySettings | None = Field(
+        default=None,
+        description="threshold and operator of entity types without an entry (a locale's national ids)",
+    )
     allow_list: list[str] = Field(default_factory=list, description="never redacted (company, products)")
     deny_list: dict[str, list[str]] = Field(default_factory=dict, description="entity -> always redacted")
     common_words_min_texts: int = Field(
@@ -267,6 +292,8 @@ class RedactionSettings(_Strict):
     @classmethod
     def _builtins(cls, v: list[str]) -> list[str]:
         unknown = sorted(set(v) - set(BUILTIN_RECOGNIZERS))
+        if "uk_nino" in unknown:
+            raise ValueError("'uk_nino' comes with locale GB now: list GB in redaction.locales instead")
         if unknown:
             raise ValueError(f"unknown recognizer {unknown}; known: {', '.join(BUILTIN_RECOGNIZERS)}")
         return v
@@ -287,13 +314,17 @@ class RedactionSettings(_Strict):
             raise ValueError("redaction.entities must name at least one entity type")
         produced = {r.entity for r in self.custom_recognizers} | set(self.deny_list)
         missing = sorted(produced - set(self.entities))
-        if missing:
+        if missing and self.default_entity is None:
             raise ValueError(f"entity types {missing} are recognized but have no entry in redaction.entities")
         names = [r.name for r in self.custom_recognizers]
         dupes = sorted({n for n in names if names.count(n) > 1} | (set(names) & set(BUILTIN_RECOGNIZERS)))
         if dupes:
             raise ValueError(f"recognizer names must be unique: {dupes}")
         return self
+
+    def entity(self, name: str) -> EntitySettings | None:
+        """The threshold and operator of an entity type (its own entry, else the default)."""
+        return self.entities.get(name, self.default_entity)
 
 
 class JourneyTypeSettings(_Strict):

@@ -41,6 +41,7 @@ from typing import Any, cast
 
 from cxspark.core.errors import ConfigError
 from cxspark.core.sections import RedactionSettings
+from cxspark.redact.canonical import canonical
 
 __all__ = [
     "STATUSES",
@@ -236,6 +237,7 @@ class Redactor:
         self.settings = settings
         self._key = key
         self.nlp_engine = _nlp_engine(settings.spacy_model, settings.language, tuple(settings.spacy_disable))
+        from cxspark.redact.locale import phone_regions
         from cxspark.redact.recognizers import OrderedRegistry, build_recognizers
 
         registry = OrderedRegistry(supported_languages=[settings.language])
@@ -246,14 +248,21 @@ class Redactor:
             registry=registry, nlp_engine=self.nlp_engine, supported_languages=[settings.language]
         )
         self.anonymizer = AnonymizerEngine()
-        self.entities = sorted(settings.entities)
-        self._min_threshold = min(e.threshold for e in settings.entities.values())
+        self.regions = phone_regions(settings.locales, settings.phone_regions)
+        produced = {e for rec in registry.recognizers for e in rec.supported_entities}
+        self.entity_settings = {
+            e: cfg
+            for e in sorted(produced | set(settings.entities))
+            if (cfg := settings.entity(e)) is not None
+        }
+        self.entities = sorted(self.entity_settings)
+        self._min_threshold = min(e.threshold for e in self.entity_settings.values())
         self._allow = list(settings.allow_list) or None
 
     # -- analysis ----------------------------------------------------------------------
     def _analyze(self, text: str, artifacts: Any, threshold: float | None = None) -> list[Finding]:
         """Findings at each entity's threshold (or one lower ``threshold``), overlaps resolved."""
-        entities = self.settings.entities
+        entities = self.entity_settings
         results = self.analyzer.analyze(
             text=text,
             language=self.settings.language,
@@ -278,7 +287,8 @@ class Redactor:
                     entities[r.entity_type].operator,
                 )
                 for r in kept
-            ]
+            ],
+            text,
         )
 
     def findings_batch(self, texts: Sequence[str]) -> list[list[Finding]]:
@@ -347,7 +357,7 @@ class Redactor:
         results = [RecognizerResult(f.entity_type, f.start, f.end, f.score) for f in findings]
         operators = {
             entity: OperatorConfig("custom", {"lambda": self._operator(entity, e.operator)})
-            for entity, e in self.settings.entities.items()
+            for entity, e in self.entity_settings.items()
         }
         try:
             redacted = self.anonymizer.anonymize(
@@ -382,12 +392,11 @@ class Redactor:
     def token(self, entity: str, value: str) -> str:
         """The keyed-hash token of a value: the same value gives the same token in every table.
 
-        Values are compared in a canonical form (case, spaces and separators do not count;
-        an e-mail keeps its dots), and the entity type is part of the message.
+        Values are compared in their canonical form (:func:`cxspark.redact.canonical.canonical`:
+        a phone number in E.164 however it was written, an e-mail address as identity
+        resolution writes it), and the entity type is part of the message.
         """
-        canon = value.strip().casefold()
-        if entity != "EMAIL_ADDRESS":
-            canon = re.sub(r"[\s\-().\/]", "", canon)
+        canon = canonical(entity, value, self.regions)
         digest = hmac.new(self._key, f"{entity}\x1f{canon}".encode(), hashlib.sha256).hexdigest()
         return digest[: self.settings.hash_chars]
 
@@ -440,12 +449,36 @@ def common_words(texts: Iterable[str | None], min_texts: int) -> frozenset[str]:
     return frozenset(w for w, n in counts.items() if n >= min_texts)
 
 
-def _without_overlaps(findings: list[Finding]) -> list[Finding]:
-    """Keep the strongest of overlapping findings (higher score, then longer span)."""
+_GUESSES = frozenset({"PERSON", "LOCATION", "NRP"})
+"""Entity types a model or a name list guesses from words; every other type is a pattern
+or a checksum, which wins an overlap over a guess."""
+
+
+def _without_overlaps(findings: list[Finding], text: str) -> list[Finding]:
+    """Resolve overlapping findings so each character has one finding.
+
+    Patterns beat guesses (names, places); then the longest wins, then the higher score,
+    so a whole value keeps one type and one token ("+33622056519" is a phone number, not a
+    PESEL in its digits). A losing finding keeps the parts nobody else covers when they
+    hold a digit or a capital letter, so a partly overlapped name or address is still
+    redacted whole. Every finding here already passed its threshold.
+    """
     kept: list[Finding] = []
-    for f in sorted(findings, key=lambda f: (-f.score, -(f.end - f.start), f.start)):
-        if all(f.end <= k.start or f.start >= k.end for k in kept):
-            kept.append(f)
+    order = sorted(findings, key=lambda f: (f.entity_type in _GUESSES, -(f.end - f.start), -f.score, f.start))
+    for f in order:
+        pieces = [(f.start, f.end)]
+        for k in kept:
+            pieces = [
+                part
+                for s, e in pieces
+                for part in ((s, min(e, k.start)), (max(s, k.end), e))
+                if part[1] > part[0]
+            ]
+        for s, e in pieces:
+            if (s, e) == (f.start, f.end):
+                kept.append(f)
+            elif any(ch.isdigit() or ch.isupper() for ch in text[s:e]):
+                kept.append(Finding(f.entity_type, s, e, f.score, f.recognizer, f.operator))
     return sorted(kept, key=lambda f: f.start)
 
 

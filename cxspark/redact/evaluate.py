@@ -193,3 +193,43 @@ def leaks(spark: SparkSession, settings: Settings, planted: DataFrame, materiali
             for row in hits:
                 out[f"{name}.{col}:{row['entity_type']}"] = int(row["count"])
     return out
+
+
+def export_corpus(
+    spark: SparkSession, settings: Settings, read: Any, path: Any, max_texts: int = 2000
+) -> dict[str, Any]:
+    """Write the generator's texts with their planted spans as a corpus file (``--corpus`` format).
+
+    Texts holding planted PII come first (up to ``max_texts``), then a third as many texts
+    without any, so precision is measured too; the choice is a hash of the record, the same
+    on every run. ``cxspark evaluate redaction --corpus`` then compares cxspark with plain
+    Presidio on the generator's own texts, without the CRM's names.
+    """
+    import json
+
+    from cxspark.core.sources import SOURCES
+    from cxspark.redact.texts import TEXT_SOURCES, texts_of
+
+    bronze = {n: df for n in TEXT_SOURCES if (df := read(SOURCES[n].bronze_table)) is not None}
+    texts = texts_of(bronze).where(F.length(F.trim("text")) > 0).select(*_KEYS, "text")
+    spans = (
+        truth_table(spark, settings, "pii")
+        .groupBy(*_KEYS)
+        .agg(F.collect_list(F.struct("start", "end", F.col("entity_type").alias("type"))).alias("spans"))
+    )
+    rows = texts.join(spans, _KEYS, "left").withColumn("h", F.xxhash64(*_KEYS))
+    labelled = rows.where(F.col("spans").isNotNull()).orderBy("h").limit(max_texts).collect()
+    clean = rows.where(F.col("spans").isNull()).orderBy("h").limit(max(1, max_texts // 3)).collect()
+    with open(path, "w", encoding="utf-8") as fh:
+        for r in [*labelled, *clean]:
+            spans_out = sorted(
+                ({"start": s["start"], "end": s["end"], "type": s["type"]} for s in r["spans"] or []),
+                key=lambda s: s["start"],
+            )
+            row = {
+                "id": f"{r['source']}:{r['record_id']}:{r['field']}",
+                "text": r["text"],
+                "spans": spans_out,
+            }
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    return {"corpus": str(path), "texts": len(labelled) + len(clean), "with_pii": len(labelled)}

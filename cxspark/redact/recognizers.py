@@ -26,18 +26,26 @@ from presidio_analyzer import (
 )
 from presidio_analyzer.predefined_recognizers import (
     CreditCardRecognizer,
+    CryptoRecognizer,
     EmailRecognizer,
     IbanRecognizer,
     IpRecognizer,
     PhoneRecognizer,
     SpacyRecognizer,
-    UkNinoRecognizer,
     UrlRecognizer,
 )
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from cxspark.core.errors import ConfigError
 from cxspark.core.sections import PatternSettings, RedactionSettings
+from cxspark.redact.extra import (
+    IdentifierRecognizer,
+    LoosePhoneRecognizer,
+    ObfuscatedEmailRecognizer,
+    date_of_birth_recognizer,
+)
+from cxspark.redact.locale import locale_recognizers, phone_regions
+from cxspark.redact.names import NameListRecognizer, fold, name_lists
 
 __all__ = [
     "KNOWN_NAMES",
@@ -56,6 +64,7 @@ __all__ = [
 NER = "SpacyRecognizer"
 KNOWN_NAMES = "KnownNamesRecognizer"
 _WORD = re.compile(r"[^\W\d_]+")
+_ISO_DATE = re.compile(r"(?:19|20)\d{2}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.](?:19|20)\d{2}")
 SPEC_FILE = "recognizers.yaml"
 
 
@@ -83,6 +92,18 @@ class _KnownNamesSpec(_Strict):
     context: list[str]
 
 
+class NameListSpec(_Strict):
+    """Words :class:`cxspark.redact.names.NameListRecognizer` reads around names."""
+
+    titles: list[str]
+    particles: list[str]
+    cues_before: list[str]
+    cues_after: list[str]
+    roles: list[str]
+    not_names: list[str]
+    surname_max_rank: int = Field(ge=1)
+
+
 class RecognizerSpec(_Strict):
     """``recognizers.yaml``: what cxspark's recognizers match, beyond Presidio's defaults."""
 
@@ -90,6 +111,7 @@ class RecognizerSpec(_Strict):
     phone: _PhoneSpec
     spacy_ner: _NerSpec
     known_names: _KnownNamesSpec
+    name_lists: NameListSpec
 
 
 @cache
@@ -122,7 +144,9 @@ def parse_spec(text: str, where: str) -> RecognizerSpec:
 
 
 class DigitsPhoneRecognizer(PhoneRecognizer):
-    """Presidio's phone recognizer, skipping texts with too few digits to hold a number."""
+    """Presidio's phone recognizer, skipping texts with too few digits to hold a number; a
+    match with fewer digits (a short number of some region: "8595") or that is a date
+    ("2024-05-06", which some numbering plans allow) is not kept."""
 
     def __init__(self, *args: Any, min_digits: int = 7, **kwargs: Any) -> None:
         self.min_digits = min_digits
@@ -131,7 +155,13 @@ class DigitsPhoneRecognizer(PhoneRecognizer):
     def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[Any]:
         if sum(ch.isdigit() for ch in text) < self.min_digits:
             return []
-        return super().analyze(text, entities, nlp_artifacts)
+        found = super().analyze(text, entities, nlp_artifacts)
+        return [
+            r
+            for r in found
+            if sum(ch.isdigit() for ch in text[r.start : r.end]) >= self.min_digits
+            and not _ISO_DATE.fullmatch(text[r.start : r.end])
+        ]
 
 
 class CardRecognizer(CreditCardRecognizer):
@@ -166,9 +196,10 @@ class NerRecognizer(SpacyRecognizer):
         common: frozenset[str] = frozenset(),
         known: frozenset[str] = frozenset(),
         openers: str = "|.;:!?-",
+        listed: frozenset[str] = frozenset(),
         **kwargs: Any,
     ) -> None:
-        self.common, self.known, self.openers = common, known, openers
+        self.common, self.known, self.openers, self.listed = common, known, openers, listed
         super().__init__(*args, **kwargs)
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[Any]:
@@ -185,6 +216,7 @@ class NerRecognizer(SpacyRecognizer):
                 capitalised == words[:1]
                 and (not before or before[-1] in self.openers)
                 and words[0] not in self.known
+                and not (self.listed and fold(words[0]) in self.listed)
             ):
                 continue
             if r.entity_type == "LOCATION" and "PERSON" in entities and all(w in self.known for w in words):
@@ -194,7 +226,7 @@ class NerRecognizer(SpacyRecognizer):
 
 
 @cache
-def _offline_tldextract() -> Any:
+def offline_tldextract() -> Any:
     """The public-suffix snapshot shipped inside tldextract; no fetch, no cache directory."""
     import tldextract
 
@@ -205,7 +237,7 @@ class OfflineEmailRecognizer(EmailRecognizer):
     """Presidio's e-mail recognizer, validating domains against the bundled snapshot."""
 
     def validate_result(self, pattern_text: str) -> bool:
-        return bool(_offline_tldextract()(pattern_text).fqdn)
+        return bool(offline_tldextract()(pattern_text).fqdn)
 
 
 class KnownNamesRecognizer(EntityRecognizer):
@@ -296,6 +328,8 @@ def build_recognizers(
     lang = settings.language
     wanted = set(settings.entities)
     known = names.any if names is not None else frozenset()
+    regions = phone_regions(settings.locales, settings.phone_regions)
+    not_names = frozenset([*spec.name_lists.not_names, *(w for p in settings.allow_list for w in p.split())])
     builtins = {
         "credit_card": lambda: CardRecognizer(
             supported_language=lang,
@@ -310,7 +344,7 @@ def build_recognizers(
         "email": lambda: OfflineEmailRecognizer(supported_language=lang),
         "phone": lambda: DigitsPhoneRecognizer(
             supported_language=lang,
-            supported_regions=settings.phone_regions,
+            supported_regions=regions,
             name="PhoneRecognizer",
             min_digits=spec.phone.min_digits,
         ),
@@ -321,12 +355,29 @@ def build_recognizers(
             common=common,
             known=known,
             openers=spec.spacy_ner.sentence_openers,
+            listed=(
+                name_lists(spec.name_lists.surname_max_rank).first
+                if "name_lists" in settings.builtin_recognizers
+                else frozenset()
+            ),
         ),
-        "uk_nino": lambda: UkNinoRecognizer(supported_language=lang),
         "ip_address": lambda: IpRecognizer(supported_language=lang),
         "url": lambda: UrlRecognizer(supported_language=lang),
+        "crypto": lambda: CryptoRecognizer(supported_language=lang),
+        "name_lists": lambda: NameListRecognizer(
+            name_lists(spec.name_lists.surname_max_rank),
+            spec.name_lists,
+            common=common,
+            not_names=not_names,
+            supported_language=lang,
+        ),
+        "identifier": lambda: IdentifierRecognizer(supported_language=lang),
+        "loose_phone": lambda: LoosePhoneRecognizer(regions, supported_language=lang),
+        "obfuscated_email": lambda: ObfuscatedEmailRecognizer(supported_language=lang),
+        "date_of_birth": lambda: date_of_birth_recognizer(lang),
     }
     recognizers: list[Any] = [builtins[name]() for name in settings.builtin_recognizers]
+    recognizers += locale_recognizers(settings.locales, lang, wanted)
     if names is not None and settings.known_names.enabled and "PERSON" in wanted:
         recognizers.append(
             KnownNamesRecognizer(
@@ -338,11 +389,11 @@ def build_recognizers(
             )
         )
     for rec in recognizers:
-        missing = sorted(set(rec.supported_entities) - wanted)
+        missing = sorted(e for e in rec.supported_entities if settings.entity(e) is None)
         if missing:
             raise ConfigError(
                 f"redaction: recognizer '{type(rec).__name__}' finds {missing}, which have no entry in "
-                "redaction.entities (add a threshold and operator, or drop the recognizer)"
+                "redaction.entities and no redaction.default_entity (add a threshold and operator)"
             )
     for custom in settings.custom_recognizers:
         recognizers.append(
