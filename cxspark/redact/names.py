@@ -9,6 +9,7 @@ list. :class:`NameListRecognizer` finds people by what names look like instead:
   ``Siobhán Ní Bhriain``, ``Priya Raghunathan`` (0.75);
 * a first name and a surname both on the lists, written in lower case: ``siobhan kelly``
   (0.6), unless either word is a stop word or a word the texts use in lower case;
+* capitalised words joined by a name particle: ``Annelies van den Broek`` (0.7);
 * a lone listed first name next to a cue (``spoke to Niamh``, ``Ciarán said``) (0.6);
   without one it scores 0.35, under the threshold but inside the second scan's.
 
@@ -45,6 +46,10 @@ def fold(word: str) -> str:
 class NameLists:
     first: frozenset[str]
     last: frozenset[str]
+
+    @property
+    def any(self) -> frozenset[str]:
+        return self.first | self.last
 
 
 def _nam_dict() -> set[str]:
@@ -142,8 +147,11 @@ class NameListRecognizer(EntityRecognizer):
         """The end of the capitalised words (and particles before one) from ``j``."""
         while j < len(tokens):
             word = tokens[j].text
-            if fold(word) in self.particles and j + 1 < len(tokens) and _capitalised(tokens[j + 1].text):
-                j += 2
+            k = j
+            while k < len(tokens) and fold(tokens[k].text) in self.particles:
+                k += 1  # "van den", "de la"
+            if k > j and k < len(tokens) and _capitalised(tokens[k].text):
+                j = k + 1
             elif _capitalised(word) and fold(word) not in self.not_names and len(word) > 1:
                 j += 1
             elif word in ("'", "’", "-") and j + 1 < len(tokens) and _capitalised(tokens[j + 1].text):
@@ -174,6 +182,14 @@ class NameListRecognizer(EntityRecognizer):
             and fold(tokens[i + 1].text) not in self.stop | self.not_names
         ):
             return i + 1, self._capitalised_run(tokens, i + 1), 0.6
+        if (
+            _capitalised(word)
+            and key not in self.stop | self.not_names
+            and i + 1 < len(tokens)
+            and fold(tokens[i + 1].text) in self.particles
+            and (end := self._capitalised_run(tokens, i + 1)) > i + 2
+        ):
+            return i, end, 0.7  # a name particle between capitalised words: "Annelies van den Broek"
         if not self._first(word):
             return None
         if _capitalised(word):
