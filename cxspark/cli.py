@@ -426,6 +426,7 @@ def _run_jobs(names: list[str], args: argparse.Namespace, settings: Settings) ->
     from cxspark.lake.audit import JobRun
     from cxspark.lake.io import check_lakehouse
 
+    gate = _quality_gate(settings)  # suites are checked before any job runs
     spark = start_session(settings)
     check_lakehouse(spark, settings)
     for name in names:
@@ -433,10 +434,21 @@ def _run_jobs(names: list[str], args: argparse.Namespace, settings: Settings) ->
         params = {k: v for k, v in vars(args).items() if v not in (None, False) and k not in {"job", "json"}}
         started = time.monotonic()
         progress.job_started(name)
-        with JobRun(spark, settings, name, parameters=params) as run:
+        with JobRun(spark, settings, name, parameters=params, gate=gate(spark, name)) as run:
             summary = job.run(args, settings, run)
         summary = {"run_id": run.run_id, **summary, "seconds": round(time.monotonic() - started, 1)}
         _print(name, summary, args.json)
+
+
+def _quality_gate(settings: Settings) -> Any:
+    """``(spark, job) -> (run_id -> QualityGate)``, or ``(spark, job) -> None`` with gates off."""
+    if not settings.quality.enabled:
+        return lambda spark, job: None
+    from cxspark.quality.gate import QualityGate
+    from cxspark.quality.suites import load_suites
+
+    suites = load_suites(settings.conf_path(settings.quality.suites))
+    return lambda spark, job: lambda run_id: QualityGate(spark, suites, run_id, job)
 
 
 def _job_names(args: argparse.Namespace) -> list[str]:

@@ -19,6 +19,7 @@ ALLOWED: dict[str, set[str]] = {
     "generate": {"core", "lake"},
     "ingest": {"core", "lake"},
     "identity": {"core", "lake"},
+    "quality": {"core", "lake"},
     "redact": {"core", "lake", "reports", "identity"},
     "journeys": {"core", "lake", "reports", "identity"},
     "drivers": {"core", "lake", "reports", "identity", "journeys"},

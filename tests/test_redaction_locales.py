@@ -95,7 +95,7 @@ def test_locales_are_configuration(settings):
 
 
 def test_a_retired_recognizer_name_says_where_it_went():
-    with pytest.raises(ConfigError, match="uk_nino.*locale GB"):
+    with pytest.raises(ConfigError, match=r"uk_nino.*locale GB"):
         load_settings("test", CONF, environ={}, overrides={"redaction": {"builtin_recognizers": ["uk_nino"]}})
 
 

@@ -142,6 +142,13 @@ def _conf_value(v: Any) -> str:
     return str(v)
 
 
+class QualitySettings(_Strict):
+    """Quality gates (cxspark.quality; docs/quality.md)."""
+
+    enabled: bool = Field(default=True, description="check every gated write against its suite")
+    suites: str = Field(default="quality", description="folder of suites, relative to the conf dir")
+
+
 class PathsSettings(_Strict):
     activities: str = Field(default="activities.yaml", description="relative to the conf dir")
 
@@ -159,6 +166,7 @@ class Settings(_Strict):
     journeys: JourneySettings = JourneySettings()
     drivers: DriverSettings = DriverSettings()
     paths: PathsSettings = PathsSettings()
+    quality: QualitySettings = QualitySettings()
 
     def conf_path(self, relative: str) -> Path:
         """A file in the config folder (blueprints, activity vocabulary)."""

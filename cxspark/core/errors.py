@@ -47,5 +47,9 @@ class AuditError(CxsparkError):
     """A run's audit row could not be written."""
 
 
+class QualityError(CxsparkError):
+    """A critical quality expectation failed on data a job was about to publish."""
+
+
 class EvaluationError(CxsparkError):
     """An evaluation run with ``--check`` missed one of its targets."""

@@ -214,6 +214,14 @@ def _check_accounting(run: JobRun, src: Source, per_file: dict[str, tuple[int, i
     """Rows the Delta commits report must equal rows read minus rows quarantined."""
     expected = sum(w for _, w, _ in per_file.values())
     committed = run.tx.writes[src.bronze_table].rows_written  # each bronze table is written once a run
+    read = sum(r for r, _, _ in per_file.values())
+    quarantined = sum(q for _, _, q in per_file.values())
+    run.account(
+        src.bronze_table,
+        "lines read = rows committed + rows quarantined",
+        {"read": read, "committed": committed, "quarantined": quarantined},
+        read - committed - quarantined,
+    )
     if committed != expected:
         raise InputError(
             f"table {src.bronze_table}: row accounting mismatch, "

@@ -16,6 +16,7 @@ import logging
 import os
 import subprocess
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ from cxspark import __version__
 from cxspark.core.config import Settings
 from cxspark.core.errors import AuditError, RollbackError
 from cxspark.lake.io import Scratch, TableTransaction, read_table, table_exists, table_path, table_version
-from cxspark.lake.tables import AUDIT_RUNS
+from cxspark.lake.tables import AUDIT_DQ_RESULTS, AUDIT_RUNS
 
 __all__ = ["RUNS_SCHEMA", "JobRun", "code_version"]
 
@@ -104,13 +105,18 @@ class JobRun:
         job: str,
         *,
         parameters: dict[str, Any] | None = None,
+        gate: Callable[[str], Any] | None = None,
     ) -> None:
+        """``gate(run_id)`` makes the run's quality gate (:class:`cxspark.quality.gate.QualityGate`):
+        it checks every write of the transaction; its results go to ``audit.dq_results``."""
         self.spark = spark
         self.settings = settings
         self.job = job
         self.run_id = f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}-{job}-{uuid.uuid4().hex[:8]}"
         self.parameters = {k: str(v) for k, v in (parameters or {}).items()}
         self.tx = TableTransaction(spark, settings)
+        self.gate = gate(self.run_id) if gate is not None else None
+        self.tx.gate = self.gate
         self.inputs: dict[str, int | None] = {}
         self.counts: dict[str, int] = {}
         self.started_at = dt.datetime.now(dt.UTC)
@@ -261,6 +267,7 @@ class JobRun:
             except Exception as rb:
                 rollback_error = rb
                 self.error = f"{self.error} | rollback failed: {rb}"
+        self._write_quality()
         try:
             self._write_row()
         except Exception as audit_exc:
@@ -272,6 +279,28 @@ class JobRun:
                 ) from audit_exc
         if rollback_error is not None:
             raise RollbackError(f"{self.error}") from exc
+
+    def account(self, table: str, name: str, counted: dict[str, int], unaccounted: int) -> None:
+        """Row accounting: ``unaccounted`` rows must be 0 (a critical expectation at the gate)."""
+        if self.gate is not None:
+            self.gate.account(table, name, counted, unaccounted)
+        elif unaccounted:
+            from cxspark.core.errors import QualityError
+
+            raise QualityError(
+                f"{table} row accounting {name}: {unaccounted} rows unaccounted for ({counted})"
+            )
+
+    def _write_quality(self) -> None:
+        """The gate's results, appended to ``audit.dq_results`` whatever the run's outcome."""
+        if self.gate is None or not self.gate.results:
+            return
+        try:
+            self.gate.frame().write.format("delta").mode("append").save(
+                table_path(self.settings, AUDIT_DQ_RESULTS)
+            )
+        except Exception as exc:
+            log.error("run %s: could not append to %s: %s", self.run_id, AUDIT_DQ_RESULTS, exc)
 
     def _write_row(self) -> None:
         ended = None if self.status == "running" else dt.datetime.now(dt.UTC)

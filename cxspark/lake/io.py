@@ -197,6 +197,8 @@ class TableTransaction:
         self.settings = settings
         self.writes: dict[str, TableWrite] = {}
         self._our_versions: dict[str, set[int]] = {}
+        self.gate: Callable[[str, DataFrame, int], DataFrame] | None = None
+        """Checks the rows of each write first (the quality gate); returns the frame to write."""
 
     def __enter__(self) -> TableTransaction:
         return self
@@ -255,8 +257,17 @@ class TableTransaction:
             writer = writer.option(k, v)
         return writer
 
+    def _gated(self, name: str, df: DataFrame) -> DataFrame:
+        """``df`` after the gate passed it (a failed critical check raises, nothing written)."""
+        if self.gate is None:
+            return df
+        w = self.writes[name]
+        current = w.version_after if w.version_after is not None else w.version_before
+        return self.gate(name, df, 0 if current is None else current + 1)
+
     def _write(self, name: str, df: DataFrame, mode: str, partition_by: list[str] | None) -> None:
         self._touch(name)
+        df = self._gated(name, df)
         writer = self._writer(name, df, mode)
         if mode == "overwrite":
             writer = writer.option("overwriteSchema", "true")
@@ -271,6 +282,7 @@ class TableTransaction:
     def replace_where(self, name: str, df: DataFrame, condition: str) -> None:
         """Atomically replace the rows matching ``condition`` with ``df`` (idempotent re-runs)."""
         w = self._touch(name)
+        df = self._gated(name, df)
         path = table_path(self.settings, name)
         if w.version_before is None and name not in self._our_versions:
             self._writer(name, df, "append").save(path)
@@ -310,6 +322,7 @@ class TableTransaction:
         from delta.tables import DeltaTable
 
         w = self._touch(name)
+        source = self._gated(name, source)  # the rows the MERGE brings in
         path = table_path(self.settings, name)
         if w.version_before is None and name not in self._our_versions:
             self._writer(name, initial, "append").save(path)

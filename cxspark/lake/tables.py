@@ -82,6 +82,7 @@ class TableSpec:
 BRONZE_QUARANTINE = "bronze.quarantine"
 AUDIT_RUNS = "audit.runs"
 AUDIT_INGEST_FILES = "audit.ingest_files"
+AUDIT_DQ_RESULTS = "audit.dq_results"
 SILVER_IDENTITY_GRAPH = "silver.identity_graph"
 SILVER_IDENTITY_CHANGES = "silver.identity_changes"
 SILVER_IDENTITY_QUALITY = "silver.identity_quality"
@@ -206,6 +207,9 @@ _SPECS: list[TableSpec] = [
     ),
     TableSpec(AUDIT_RUNS, "One row per job run: status, inputs, outputs and their Delta versions, counts."),
     TableSpec(AUDIT_INGEST_FILES, "One row per ingested landing file: batch id and row accounting."),
+    TableSpec(
+        AUDIT_DQ_RESULTS, "One row per quality expectation checked on a gated write (cxspark.quality)."
+    ),
 ]
 
 TABLES: dict[str, TableSpec] = {t.name: t for t in _SPECS}

@@ -135,6 +135,15 @@ def run_redact(run: JobRun, *, force: bool = False) -> dict[str, Any]:
         report = scratch.materialize(report, "report")
         quarantine = scratch.materialize(quarantined(texts, raw), "quarantine")
 
+        with scratch.step("accounting"):
+            fields = raw.count()
+            by_status = {r["status"]: int(r["count"]) for r in texts.groupBy("status").count().collect()}
+            run.account(
+                SILVER_TEXTS,
+                "every text field redacted, clean, empty, null or quarantined",
+                {"fields": fields, **by_status},
+                fields - sum(n for s, n in by_status.items() if s in STATUSES),
+            )
         with scratch.step("write"):
             stamp = F.lit(run.run_id).alias("run_id")
             # null fields (a page view has no form text) are counted in the report, not stored

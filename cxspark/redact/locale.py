@@ -50,7 +50,8 @@ class LocaleRecognizer(_Strict):
 
 
 class LocaleSpec(_Strict):
-    phone_regions: list[str] = Field(min_length=1)
+    phone_regions: list[str] = Field(min_length=1, description="read by Presidio's phone matcher")
+    loose_phone_regions: list[str] = Field(default_factory=list, description="possible numbers only")
     presidio: list[str] = Field(default_factory=list)
     street_suffixes: list[str] = Field(default_factory=list, description="'12 Baker Street'")
     street_units: list[str] = Field(default_factory=list, description="'Flat 3, 12 Baker Street'")
@@ -106,10 +107,14 @@ def _specs(names: Sequence[str]) -> list[LocaleSpec]:
     return [known[n] for n in names]
 
 
-def phone_regions(names: Sequence[str], extra: Sequence[str] = ()) -> list[str]:
-    """The phone regions of the locales, then ``extra`` ones, each once, in order."""
-    regions = [r for spec in _specs(names) for r in spec.phone_regions] + list(extra)
-    return list(dict.fromkeys(regions))
+def phone_regions(names: Sequence[str], extra: Sequence[str] = (), *, loose: bool = True) -> list[str]:
+    """The phone regions of the locales (with ``loose``, their further regions too), then
+    ``extra`` ones, each once, in order: the first is the default region of national numbers."""
+    specs = _specs(names)
+    regions = [r for spec in specs for r in spec.phone_regions]
+    if loose:
+        regions += [r for spec in specs for r in spec.loose_phone_regions]
+    return list(dict.fromkeys([*regions, *extra]))
 
 
 def _alternation(words: Sequence[str]) -> str:

@@ -346,7 +346,7 @@ def build_recognizers(
         "email": lambda: OfflineEmailRecognizer(supported_language=lang),
         "phone": lambda: DigitsPhoneRecognizer(
             supported_language=lang,
-            supported_regions=regions,
+            supported_regions=phone_regions(settings.locales, settings.phone_regions, loose=False),
             name="PhoneRecognizer",
             min_digits=spec.phone.min_digits,
         ),
