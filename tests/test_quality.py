@@ -137,3 +137,26 @@ def test_row_accounting_is_a_critical_expectation(spark, settings):
     assert [(r["expectation"], r["success"]) for r in dq] == [
         ("row_accounting:read=written+quarantined", False)
     ]
+
+
+def test_results_are_matched_to_their_expectations_whatever_order_gx_returns(spark, settings):
+    text = """
+table: silver.events
+expectations:
+  - {expect: column_values_to_be_in_set, column: channel, value_set: [call, web], severity: critical}
+  - {expect: column_values_to_not_be_null, column: event_id, severity: critical}
+  - {expect: column_values_to_be_in_set, column: channel, value_set: [call], mostly: 0.99, severity: warning}
+  - {expect: column_values_to_not_be_null, column: customer_key, severity: warning}
+"""
+    gate = lambda run_id: QualityGate(spark, {"silver.events": suite(text)}, run_id, "unit")  # noqa: E731
+    with JobRun(spark, settings, "unit", gate=gate) as run:
+        run.tx.overwrite("silver.events", _events(spark, ["call", "web", "call", "call"]))
+    dq = read_table(spark, settings, "audit.dq_results").where(f"run_id = '{run.run_id}'").collect()
+    got = {(r["expectation"], r["threshold"]): (r["success"], r["observed"]) for r in dq}
+    assert got[("column_values_to_be_in_set(channel)", "value_set=['call', 'web']")] == (
+        True,
+        "0 unexpected (0.00%)",
+    )
+    assert got[("column_values_to_be_in_set(channel)", "mostly=0.99, value_set=['call']")][0] is False
+    assert got[("column_values_to_not_be_null(event_id)", "all rows")][0] is True
+    assert got[("column_values_to_not_be_null(customer_key)", "all rows")] == (False, "1 unexpected (25.00%)")

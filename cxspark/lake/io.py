@@ -257,23 +257,31 @@ class TableTransaction:
             writer = writer.option(k, v)
         return writer
 
-    def _gated(self, name: str, df: DataFrame) -> DataFrame:
-        """``df`` after the gate passed it (a failed critical check raises, nothing written)."""
+    @contextmanager
+    def _gated(self, name: str, df: DataFrame) -> Iterator[DataFrame]:
+        """``df`` after the gate passed it (a failed critical check raises, nothing written);
+        a frame the gate persisted for the write is released after it."""
         if self.gate is None:
-            return df
+            yield df
+            return
         w = self.writes[name]
         current = w.version_after if w.version_after is not None else w.version_before
-        return self.gate(name, df, 0 if current is None else current + 1)
+        checked = self.gate(name, df, 0 if current is None else current + 1)
+        try:
+            yield checked
+        finally:
+            if checked is not df:
+                checked.unpersist()
 
     def _write(self, name: str, df: DataFrame, mode: str, partition_by: list[str] | None) -> None:
         self._touch(name)
-        df = self._gated(name, df)
-        writer = self._writer(name, df, mode)
-        if mode == "overwrite":
-            writer = writer.option("overwriteSchema", "true")
-        if partition_by:
-            writer = writer.partitionBy(*partition_by)
-        writer.save(table_path(self.settings, name))
+        with self._gated(name, df) as rows:
+            writer = self._writer(name, rows, mode)
+            if mode == "overwrite":
+                writer = writer.option("overwriteSchema", "true")
+            if partition_by:
+                writer = writer.partitionBy(*partition_by)
+            writer.save(table_path(self.settings, name))
         self._committed(name, mode)
 
     def append(self, name: str, df: DataFrame, *, partition_by: list[str] | None = None) -> None:
@@ -282,12 +290,12 @@ class TableTransaction:
     def replace_where(self, name: str, df: DataFrame, condition: str) -> None:
         """Atomically replace the rows matching ``condition`` with ``df`` (idempotent re-runs)."""
         w = self._touch(name)
-        df = self._gated(name, df)
         path = table_path(self.settings, name)
-        if w.version_before is None and name not in self._our_versions:
-            self._writer(name, df, "append").save(path)
-        else:
-            self._writer(name, df, "overwrite").option("replaceWhere", condition).save(path)
+        with self._gated(name, df) as rows:
+            if w.version_before is None and name not in self._our_versions:
+                self._writer(name, rows, "append").save(path)
+            else:
+                self._writer(name, rows, "overwrite").option("replaceWhere", condition).save(path)
         self._committed(name, "replace_where")
 
     def merge(self, name: str, df: DataFrame, on: list[str], *, update: bool = False) -> None:
@@ -322,13 +330,13 @@ class TableTransaction:
         from delta.tables import DeltaTable
 
         w = self._touch(name)
-        source = self._gated(name, source)  # the rows the MERGE brings in
         path = table_path(self.settings, name)
-        if w.version_before is None and name not in self._our_versions:
-            self._writer(name, initial, "append").save(path)
-        else:
-            builder = DeltaTable.forPath(self.spark, path).alias("t").merge(source.alias("s"), condition)
-            configure(builder).execute()
+        with self._gated(name, source) as rows:  # the rows the MERGE brings in
+            if w.version_before is None and name not in self._our_versions:
+                self._writer(name, initial, "append").save(path)
+            else:
+                builder = DeltaTable.forPath(self.spark, path).alias("t").merge(rows.alias("s"), condition)
+                configure(builder).execute()
         self._committed(name, "merge")
 
     # -- rollback -----------------------------------------------------------------------

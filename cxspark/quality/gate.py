@@ -15,6 +15,7 @@ with ``expect_column_values_to_be_between(unaccounted, 0, 0)``, critical.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import os
 from functools import cache
@@ -69,6 +70,12 @@ def _batch_definition(asset_name: str) -> Any:
     asset = next((a for a in source.assets if a.name == asset_name), None)
     asset = asset or source.add_dataframe_asset(name=asset_name)
     return asset.add_batch_definition_whole_dataframe(f"{asset_name}:all")
+
+
+def _key(config: Any) -> tuple[str, str]:
+    """An expectation's type and arguments (without the batch GX adds), to match results."""
+    kwargs = {k: v for k, v in dict(config.kwargs).items() if k != "batch_id"}
+    return str(config.type), json.dumps(kwargs, sort_keys=True, default=str)
 
 
 def _observed(result: dict[str, Any]) -> str | None:
@@ -127,14 +134,20 @@ class QualityGate:
         import great_expectations as gx
 
         batch = _batch_definition(f"{table}:{label or 'rows'}").get_batch(batch_parameters={"dataframe": df})
-        suite = gx.ExpectationSuite(
-            name=f"{table}:{self.run_id}", expectations=[gx_expectation(c) for c in checks]
-        )
+        expectations = [gx_expectation(c) for c in checks]
+        suite = gx.ExpectationSuite(name=f"{table}:{self.run_id}", expectations=expectations)
         outcome = batch.validate(suite, result_format="SUMMARY")
+        # GX returns results grouped by expectation type, not in the suite's order: match them
+        by_key: dict[tuple[str, str], list[Any]] = {}
+        for res in outcome.results:
+            by_key.setdefault(_key(res.expectation_config), []).append(res)
+        matched = [
+            (c, by_key[_key(e.configuration)].pop(0)) for c, e in zip(checks, expectations, strict=True)
+        ]
         now = dt.datetime.now(dt.UTC)
         rows = None
         failed: list[str] = []
-        for check, res in zip(checks, outcome.results, strict=True):
+        for check, res in matched:
             result = dict(res.result or {})
             rows = result.get("element_count", rows)
             seen = observed or _observed(result)

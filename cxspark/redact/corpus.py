@@ -23,7 +23,6 @@ Presidio's, and no type's recall below plain Presidio's.
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from collections import Counter
@@ -62,31 +61,24 @@ def load_corpus(path: Path) -> list[Labelled]:
     """The labelled texts of a corpus file; a bad line fails naming the file, line and field."""
     if not path.is_file():
         raise InputError(f"evaluate redaction: no such corpus file: {path}")
+    from cxspark.redact.sample import json_lines
+
     out = []
-    with path.open(encoding="utf-8") as fh:
-        for n, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
+    for n, row in json_lines(path):
+        if isinstance(row.get("marked"), str):
+            text, spans = _unmark(row["marked"])
+        elif isinstance(row.get("text"), str) and isinstance(row.get("spans"), list):
+            text = row["text"]
             try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputError(f"{path}:{n}: not a JSON object ({exc.msg})") from None
-            if not isinstance(row, dict):
-                raise InputError(f"{path}:{n}: not a JSON object")
-            if isinstance(row.get("marked"), str):
-                text, spans = _unmark(row["marked"])
-            elif isinstance(row.get("text"), str) and isinstance(row.get("spans"), list):
-                text = row["text"]
-                try:
-                    spans = [(int(s["start"]), int(s["end"]), str(s["type"])) for s in row["spans"]]
-                except (KeyError, TypeError, ValueError):
-                    raise InputError(f"{path}:{n}: spans: each needs start, end and type") from None
-            else:
-                raise InputError(f"{path}:{n}: needs 'text' with 'spans', or 'marked'")
-            for start, end, kind in spans:
-                if not 0 <= start < end <= len(text):
-                    raise InputError(f"{path}:{n}: spans: {kind} [{start}, {end}) is outside the text")
-            out.append(Labelled(str(row.get("id", n)), text, tuple(spans)))
+                spans = [(int(s["start"]), int(s["end"]), str(s["type"])) for s in row["spans"]]
+            except (KeyError, TypeError, ValueError):
+                raise InputError(f"{path}:{n}: spans: each needs start, end and type") from None
+        else:
+            raise InputError(f"{path}:{n}: needs 'text' with 'spans', or 'marked'")
+        for start, end, kind in spans:
+            if not 0 <= start < end <= len(text):
+                raise InputError(f"{path}:{n}: spans: {kind} [{start}, {end}) is outside the text")
+        out.append(Labelled(str(row.get("id", n)), text, tuple(spans)))
     if not out:
         raise InputError(f"{path}: the corpus holds no texts")
     return out

@@ -38,6 +38,8 @@ __all__ = ["NameListRecognizer", "NameLists", "fold", "name_lists"]
 
 def fold(word: str) -> str:
     """Lower case without accents: ``Siobhán`` -> ``siobhan``."""
+    if word.isascii():
+        return word.lower()
     decomposed = unicodedata.normalize("NFKD", word.replace("’", "'"))
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
 

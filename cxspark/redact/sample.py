@@ -19,6 +19,7 @@ from __future__ import annotations
 import csv
 import json
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,7 @@ from cxspark.core.errors import InputError
 from cxspark.core.privacy import hmac_key
 from cxspark.redact.engine import Redactor, common_words
 
-__all__ = ["read_texts", "redact_file"]
+__all__ = ["json_lines", "read_texts", "redact_file"]
 
 
 def read_texts(path: Path, field: str) -> list[str | None]:
@@ -43,6 +44,17 @@ def read_texts(path: Path, field: str) -> list[str | None]:
                 raise InputError(f"{path}: no column '{field}' in the header (use --field)")
             texts = [row.get(field) for row in reader]
         return texts
+    for n, obj in json_lines(path, "; use .csv for CSV"):
+        if field not in obj:
+            raise InputError(f"{path}:{n}: no field '{field}' (use --field)")
+        value = obj[field]
+        texts.append(value if value is None or isinstance(value, str) else json.dumps(value))
+    return texts
+
+
+def json_lines(path: Path, hint: str = "") -> Iterator[tuple[int, dict[str, Any]]]:
+    """``(line number, object)`` of each non-blank line of a JSON-lines file; a line that is
+    not a JSON object fails naming the file and the line (``hint`` is added to the message)."""
     with path.open(encoding="utf-8") as f:
         for n, line in enumerate(f, 1):
             if not line.strip():
@@ -50,12 +62,10 @@ def read_texts(path: Path, field: str) -> list[str | None]:
             try:
                 obj = json.loads(line)
             except json.JSONDecodeError as exc:
-                raise InputError(f"{path}:{n}: not a JSON object ({exc.msg}); use .csv for CSV") from None
-            if not isinstance(obj, dict) or field not in obj:
-                raise InputError(f"{path}:{n}: no field '{field}' (use --field)")
-            value = obj[field]
-            texts.append(value if value is None or isinstance(value, str) else json.dumps(value))
-    return texts
+                raise InputError(f"{path}:{n}: not a JSON object ({exc.msg}){hint}") from None
+            if not isinstance(obj, dict):
+                raise InputError(f"{path}:{n}: not a JSON object{hint}")
+            yield n, obj
 
 
 def redact_file(settings: Settings, source: Path, target: Path, field: str = "text") -> dict[str, Any]:
