@@ -11,7 +11,8 @@ list. :class:`NameListRecognizer` finds people by what names look like instead:
   (0.6), unless either word is a stop word or a word the texts use in lower case;
 * capitalised words joined by a name particle: ``Annelies van den Broek`` (0.7);
 * a lone listed first name next to a cue (``spoke to Niamh``, ``Ciarán said``) (0.6);
-  without one it scores 0.35, under the threshold but inside the second scan's.
+  without one it scores 0.35, under the threshold but inside the second scan's, except
+  where it opens a sentence or a note ("Ran line test", "Hi there"), where it is no finding.
 
 The words around names (titles, particles, cues) are in ``recognizers.yaml``; the name
 lists are installed packages, read once per process: first names of many countries
@@ -34,6 +35,10 @@ from cxspark.core.errors import ConfigError
 from cxspark.redact.extra import _result
 
 __all__ = ["NameListRecognizer", "NameLists", "fold", "name_lists"]
+
+
+OPENERS = frozenset("|.;:!?-\n")
+"""After these a capitalised word opens a sentence or a note: capitalisation says nothing."""
 
 
 def fold(word: str) -> str:
@@ -201,7 +206,10 @@ class NameListRecognizer(EntityRecognizer):
             after = fold(tokens[i + 1].text) if i + 1 < len(tokens) else ""
             if key in self.common:
                 return None
-            return i, i + 1, (0.6 if self._cue_before(tokens, i) or after in self.cues_after else 0.35)
+            if self._cue_before(tokens, i) or after in self.cues_after:
+                return i, i + 1, 0.6
+            opens = i == 0 or tokens[i - 1].text in OPENERS or "\n" in tokens[i - 1].whitespace_
+            return None if opens else (i, i + 1, 0.35)  # "Ran line test", "Hi there": words
         # lower case: a listed first name, then a listed surname or (after a cue) any word,
         # neither a stop word nor a word the texts use in lower case
         if word.islower() and i + 1 < len(tokens):

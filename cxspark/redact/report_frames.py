@@ -51,7 +51,25 @@ ENTITY_TEXT = {
     "REFERENCE_ID": "Case, ticket or order number",
     "DATE_TIME": "Date or time",
     "NRP": "Nationality, religious or political group",
+    "POSTCODE": "Postcode or ZIP code",
+    "DATE_OF_BIRTH": "Date of birth",
+    "ID_NUMBER": "Other identifying number",
+    "BANK_ACCOUNT": "Bank sort code and account",
+    "DRIVER_LICENSE": "Driving licence number",
+    "PASSPORT": "Passport number",
+    "CRYPTO": "Crypto wallet address",
+    "IE_PPSN": "Irish PPS number",
+    "UK_NHS": "NHS number",
+    "US_SSN": "US Social Security number",
+    "US_ITIN": "US taxpayer number (ITIN)",
+    "US_DRIVER_LICENSE": "US driver's licence number",
+    "US_PASSPORT": "US passport number",
+    "US_BANK_NUMBER": "US bank account number",
+    "ABA_ROUTING_NUMBER": "US bank routing number",
+    "MEDICAL_LICENSE": "Medical licence number",
 }
+"""Plain words for entity types; types without them (a country's other ids: ``DE_TAX_ID``,
+``SE_PERSONNUMMER`` …) are shown by their code."""
 
 
 KIND_TEXT = {
