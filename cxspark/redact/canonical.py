@@ -15,12 +15,11 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
-from cxspark.redact.extra import deobfuscate_email
+from cxspark.redact.extra import _EXTENSION, deobfuscate_email
 
 __all__ = ["canonical"]
 
 _SEPARATORS = re.compile(r"[\s\-().\/]")
-_EXTENSION = re.compile(r"\s*(?:x|ext\.?|extension)\s*\d{1,6}$", re.I)
 
 
 @cache

@@ -33,11 +33,10 @@ from typing import Any
 from cxspark.core.config import Settings
 from cxspark.core.errors import InputError
 
-__all__ = ["CORPUS_RECALL_TARGET", "Labelled", "evaluate_corpus", "load_corpus", "score"]
+__all__ = ["CORPUS_RECALL_TARGET", "Labelled", "covered", "evaluate_corpus", "load_corpus", "score"]
 
 CORPUS_RECALL_TARGET = 0.95
 _MARK = re.compile(r"\[\[([A-Z][A-Z0-9_]*):(.+?)\]\]")
-_SIGNIFICANT = re.compile(r"[A-Z0-9][^\s,;]*|\S*[@\d]\S*")
 
 
 @dataclass(frozen=True)
@@ -84,17 +83,31 @@ def load_corpus(path: Path) -> list[Labelled]:
     return out
 
 
-def _covered_share(start: int, end: int, found: list[tuple[int, int]]) -> float:
-    hit = sum(1 for i in range(start, end) if any(s <= i < e for s, e in found))
-    return hit / (end - start)
+_SIGNIFICANT = re.compile(r"[A-Z0-9][^\s,;]*|\S*[@\d]\S*")
+"""The parts of a value that identify: capitalised words, anything with a digit or an @
+(so "de" in "Sophie de Wit" may stay, "O'Brien" may not)."""
 
 
-def _fully(text: str, start: int, end: int, found: list[tuple[int, int]]) -> bool:
-    for m in _SIGNIFICANT.finditer(text[start:end]):
+def covered(value: str, start: int, spans: list[Any]) -> bool:
+    """Whether findings (``s``, ``e`` offsets in the text) cover every significant part of a
+    planted ``value`` written at ``start``: a partly redacted name is not redacted.
+
+    >>> covered("Aoife O'Brien", 10, [{"s": 10, "e": 15}])
+    False
+    >>> covered("Sophie de Wit", 0, [{"s": 0, "e": 6}, {"s": 10, "e": 13}])
+    True
+    """
+    found = [(sp["s"], sp["e"]) for sp in spans if sp is not None and sp["s"] is not None]
+    for m in _SIGNIFICANT.finditer(value):
         a, b = start + m.start(), start + m.end()
         if not any(s <= a and b <= e for s, e in found):
             return False
     return True
+
+
+def _covered_share(start: int, end: int, found: list[tuple[int, int]]) -> float:
+    hit = sum(1 for i in range(start, end) if any(s <= i < e for s, e in found))
+    return hit / (end - start)
 
 
 def score(
@@ -108,11 +121,12 @@ def score(
     made: Counter[str] = Counter()
     for i, (item, found) in enumerate(zip(corpus, findings, strict=True)):
         offsets = [(s, e) for s, e, _ in found]
+        spans_of = [{"s": s, "e": e} for s, e in offsets]
         for start, end, kind in item.spans:
             labelled[kind] += 1
             if i in withheld or _covered_share(start, end, offsets) >= 0.5:
                 half[kind] += 1
-            if i in withheld or _fully(item.text, start, end, offsets):
+            if i in withheld or covered(item.text[start:end], start, spans_of):
                 full[kind] += 1
         for s, e, kind in found:
             made[kind] += 1

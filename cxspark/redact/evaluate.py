@@ -17,7 +17,6 @@ The generator records every PII value it writes into a text with its exact offse
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from pyspark.sql import DataFrame, SparkSession
@@ -27,6 +26,7 @@ from cxspark.core.config import Settings
 from cxspark.generate.evaluation import Target, truth_table, with_targets
 from cxspark.lake.io import read_table, table_exists
 from cxspark.lake.tables import SILVER_PII_FINDINGS, SILVER_TEXTS, TABLES
+from cxspark.redact.corpus import covered
 
 __all__ = ["REDACTION_TARGETS", "evaluate_redaction", "leaks"]
 
@@ -119,28 +119,6 @@ def evaluate_redaction(
     metrics["leaked_values"] = sum(leaked.values())
     metrics["leaks_by_table"] = leaked
     return with_targets(metrics, REDACTION_TARGETS)
-
-
-_SIGNIFICANT = re.compile(r"[A-Z0-9][^\s,;]*|\S*[@\d]\S*")
-"""The parts of a value that identify: capitalised words, anything with a digit or an @
-(so "de" in "Sophie de Wit" may stay, "O'Brien" may not)."""
-
-
-def covered(value: str, start: int, spans: list[Any]) -> bool:
-    """Whether findings (``s``, ``e`` offsets in the text) cover every significant part of a
-    planted ``value`` written at ``start``: a partly redacted name is not redacted.
-
-    >>> covered("Aoife O'Brien", 10, [{"s": 10, "e": 15}])
-    False
-    >>> covered("Sophie de Wit", 0, [{"s": 0, "e": 6}, {"s": 10, "e": 13}])
-    True
-    """
-    found = [(sp["s"], sp["e"]) for sp in spans if sp is not None and sp["s"] is not None]
-    for m in _SIGNIFICANT.finditer(value):
-        a, b = start + m.start(), start + m.end()
-        if not any(s <= a and b <= e for s, e in found):
-            return False
-    return True
 
 
 def _covered(value: str, start: str, spans: str) -> Any:
